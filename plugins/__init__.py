@@ -1,0 +1,1 @@
+"""vaultkit's first-party passes, installed as `vaultkit_plugins` and registered by entry point."""

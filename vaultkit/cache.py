@@ -1,0 +1,103 @@
+"""SQLite cache outside the vault: per-note reports by stat, pass results by content hash."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from vaultkit.text import digest
+
+SCHEMA = 1
+# A file modified this recently may change again within the same mtime tick
+# (the "racy git" problem), so its stat alone is not trusted next time.
+RACY_SECONDS = 2.0
+
+
+def cache_path(vault: Path) -> Path:
+    """One database per vault, in the user cache dir (so sync tools never carry it)."""
+    root = os.environ.get("VAULTKIT_CACHE_DIR")
+    if root:
+        base = Path(root)
+    else:
+        from platformdirs import user_cache_dir
+
+        base = Path(user_cache_dir("vaultkit", appauthor=False))
+    resolved = vault.resolve()
+    return base / f"{resolved.name or 'vault'}-{digest(str(resolved), size=6)}.sqlite"
+
+
+class Cache:
+    """Key-value tables in one SQLite file; every method is safe to call when disabled."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.db: sqlite3.Connection | None = None
+        self.path = path
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=10, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(
+                """
+                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+                CREATE TABLE IF NOT EXISTS notes (path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER,
+                    digest TEXT, fingerprint TEXT, report TEXT);
+                CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT);
+                """
+            )
+            row = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None or row[0] != str(SCHEMA):
+                self.db.executescript("DELETE FROM notes; DELETE FROM results;")
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+        except sqlite3.Error:
+            self.db = None  # a broken cache only costs speed
+
+    def note_entries(self, fingerprint: str) -> dict[str, tuple[int, int, str, str]]:
+        """Every note recorded under this fingerprint: path -> (mtime_ns, size, digest, report)."""
+        if self.db is None:
+            return {}
+        rows = self.db.execute(
+            "SELECT path, mtime_ns, size, digest, report FROM notes WHERE fingerprint=?", (fingerprint,)
+        )
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+    def put_notes(self, rows: list[tuple[str, int, int, str, str, str]]) -> None:
+        """Record (path, mtime_ns, size, digest, fingerprint, report) for notes processed now."""
+        if self.db is None or not rows:
+            return
+        now = time.time_ns()
+        racy = int(RACY_SECONDS * 1e9)
+        fixed = [(p, m if now - m > racy else -1, s, d, f, r) for p, m, s, d, f, r in rows]
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?,?,?,?,?,?)", fixed)
+
+    def get_result(self, key: str) -> Any:
+        """A cached pass result (JSON) or None."""
+        if self.db is None:
+            return None
+        row = self.db.execute("SELECT value FROM results WHERE key=?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_results(self, items: list[tuple[str, Any]]) -> None:
+        """Store pass results (JSON-able) under their keys."""
+        if self.db is None or not items:
+            return
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "INSERT OR REPLACE INTO results VALUES (?,?)",
+                [(k, json.dumps(v, sort_keys=True, default=str)) for k, v in items],
+            )
+
+    def close(self) -> None:
+        """Close the database."""
+        if self.db is not None:
+            self.db.close()
+            self.db = None

@@ -1,0 +1,203 @@
+"""The `vaultkit` command: parse flags, call the core, print, choose the exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import click
+
+from vaultkit.errors import ConfigError, VaultkitError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class Progress:
+    """A progress line on stderr, only on a terminal and only once a run passes ~1 s."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.shown = False
+        self.enabled = sys.stderr.isatty() and total > 1
+
+    def __call__(self, _report: Any) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.start < 1.0 or (now - self.last < 0.1 and self.done < self.total):
+            return
+        self.last = now
+        self.shown = True
+        width = 30
+        filled = int(width * self.done / max(self.total, 1))
+        click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} notes", err=True, nl=False)
+
+    def close(self) -> None:
+        """Clear the progress line before the summary."""
+        if self.shown:
+            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+
+
+def _vault_path(vault: str | None, files: Sequence[str]) -> Path:
+    """The vault root: the argument, or for --file the nearest folder with .obsidian/ or .vaultkit.toml."""
+    if vault is not None:
+        root = Path(vault)
+        if not root.is_dir():
+            raise ConfigError(f"{vault}: not a folder — pass the vault's root folder")
+        return root
+    if files:
+        start = Path(files[0]).resolve().parent
+        for folder in [start, *start.parents]:
+            if (folder / ".obsidian").is_dir() or (folder / ".vaultkit.toml").is_file():
+                return folder
+        cwd = Path.cwd()
+        return cwd if start == cwd or cwd in start.parents else start
+    return Path(".")
+
+
+def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Sequence[str] = (),
+             files: Sequence[str] = (), dry_run: bool = False, diff: bool = False, as_json: bool = False,
+             offline: bool = False, check: bool = False, fail_on: str = "error", jobs: int = 1,
+             config_path: str | None = None, no_cache: bool = False) -> int:
+    from vaultkit.cache import Cache, cache_path
+    from vaultkit.config import load_config
+    from vaultkit.passes import discover, select
+    from vaultkit.pipeline import RunOptions, Runner, files_for, iter_reports
+    from vaultkit.report import as_json as report_json
+    from vaultkit.report import fails, human_summary, problems
+
+    root = _vault_path(vault, files)
+    config = load_config(root, Path(config_path) if config_path else None)
+    for f in files:
+        if not Path(f).is_file():
+            raise ConfigError(f"{f}: no such note")
+    chosen = select(discover(), only, skip, config) if mode == "run" else []
+    options = RunOptions(mode, dry_run, diff, offline, tuple(Path(f) for f in files), jobs, not no_cache)
+    cache = Cache(None if no_cache or mode == "clean" else cache_path(root))
+    started = time.monotonic()
+    try:
+        runner = Runner(root, config, chosen, options, cache)
+        notes = files_for(root, config, options)
+        progress = Progress(len(notes))
+        reports = iter_reports(runner, notes, progress)
+        progress.close()
+    finally:
+        cache.close()
+    seconds = time.monotonic() - started
+    if as_json:
+        click.echo(json.dumps(report_json(root, reports), ensure_ascii=False, indent=None))
+    elif diff:
+        for r in reports:
+            if r.diff:
+                click.echo(r.diff, nl=False)
+    for line in problems(reports):
+        click.echo(line, err=True)
+    click.echo(human_summary(reports, dry_run, seconds, "cleaned" if mode == "clean" else "written"), err=True)
+    if check and fails(reports, fail_on):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vaultkit")
+def cli() -> None:
+    """Find AI text in an Obsidian vault, check it, and write the results back into the notes.
+
+    Example: vaultkit run sample_vault
+    """
+
+
+@cli.command()
+@click.argument("vault", required=False, type=click.Path(file_okay=False))
+@click.option("--only", multiple=True, metavar="NAME", help="Run only this pass (repeatable).")
+@click.option("--skip", multiple=True, metavar="NAME", help="Do not run this pass (repeatable).")
+@click.option("--file", "files", multiple=True, metavar="PATH", help="Process just this note (repeatable); for editor hooks.")
+@click.option("--dry-run", is_flag=True, help="Write nothing; report what would change.")
+@click.option("--diff", is_flag=True, help="Print a unified diff of what would change.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+@click.option("--offline", is_flag=True, help="Make no network requests.")
+@click.option("--check", is_flag=True, help="Exit 1 when a finding at or above --fail-on exists (for CI).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
+              help="Lowest severity that fails --check.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file instead of VAULT/.vaultkit.toml.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+def run(vault: str | None, **kwargs: Any) -> int:
+    """Run the passes over a vault (default: the current folder) and write results into the notes.
+
+    Example: vaultkit run ~/Notes --offline --check --fail-on warning
+    """
+    return _execute("run", vault, **kwargs)
+
+
+@cli.command()
+@click.argument("vault", required=False, type=click.Path(file_okay=False))
+@click.option("--file", "files", multiple=True, metavar="PATH", help="Clean just this note (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Write nothing; report what would change.")
+@click.option("--diff", is_flag=True, help="Print a unified diff of what would change.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+def clean(vault: str | None, **kwargs: Any) -> int:
+    """Remove every vaultkit callout and property, restoring the notes byte for byte.
+
+    Example: vaultkit clean ~/Notes --dry-run --diff
+    """
+    return _execute("clean", vault, **kwargs)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def passes(as_json: bool) -> int:
+    """List the installed passes with their versions and where they come from.
+
+    Example: vaultkit passes
+    """
+    from vaultkit.passes import discover
+
+    found = discover()
+    if as_json:
+        click.echo(json.dumps([{"name": p.name, "version": p.version, "source": p.source,
+                                "scope": "vault" if p.is_vault_pass else "note",
+                                "error": str(p.impl) if isinstance(p.impl, BaseException) else None}
+                               for p in found]))
+        return EXIT_OK
+    if not found:
+        click.echo("no passes installed", err=True)
+    for p in found:
+        if isinstance(p.impl, BaseException):
+            click.echo(f"{p.name:<12} BROKEN  {p.source}: {type(p.impl).__name__}: {p.impl}")
+        else:
+            click.echo(f"{p.name:<12} {p.version:<7} {p.source}  {p.description}")
+    return EXIT_OK
+
+
+def run_cli(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code; never calls sys.exit."""
+    try:
+        rv = cli.main(args=list(argv) if argv is not None else None, prog_name="vaultkit", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelp as exc:  # pragma: no cover - click version dependent
+        click.echo(exc.format_message(), err=True)
+        return EXIT_USAGE
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except (ConfigError, VaultkitError) as exc:
+        click.echo(f"vaultkit: error: {exc}", err=True)
+        return EXIT_USAGE
+    return rv if isinstance(rv, int) else EXIT_OK
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run_cli())

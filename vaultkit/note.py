@@ -1,0 +1,203 @@
+"""Parse: bytes -> Note, everything in file coordinates, nothing lost."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Mapping
+
+from vaultkit.blocks import Callout, Region, Section, Structure, parse_blocks
+from vaultkit.config import VaultConfig
+from vaultkit.errors import ParseError
+from vaultkit.managed import Block, frontmatter_end, strip
+from vaultkit.text import Decoded, decode, digest, split_lines, strip_eol
+
+_QUOTE = re.compile(r"^[ ]{0,3}(?:>[ ]?)")
+
+
+@dataclass(frozen=True, slots=True)
+class Frontmatter:
+    """The YAML block at the top of a note: its data (read-only) and its lines."""
+
+    data: Mapping[str, Any]
+    line: int  # the opening `---`
+    end_line: int  # the closing `---`
+    is_mapping: bool  # properties can only be added to a mapping
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A unit of AI text that passes analyse: an `[!ai]` callout or a whole AI note."""
+
+    kind: str  # "callout" or "note"
+    type: str  # the callout type, or the ai_key for a note
+    line: int  # file line of the header (or the note's first body line)
+    end_line: int
+    depth: int  # quote depth; 0 for a note
+    title: str
+    text: str  # the content without quote markers and without the header line
+    id: str  # hash of `text`: names the target in managed blocks
+    glued: bool = False
+
+    @property
+    def header_line(self) -> int:
+        """Where the target's `[!type]` line is."""
+        return self.line
+
+
+@dataclass(frozen=True, eq=False)
+class Note:
+    """One parsed note: its human text (vaultkit's marks stripped) with file coordinates.
+
+    `lines` are the note's lines without vaultkit's blocks and keys; `origin`
+    maps each back to its line in the file as read, which is what reports use.
+    """
+
+    path: str
+    raw: bytes
+    decoded: Decoded
+    lines: tuple[str, ...]
+    origin: tuple[int, ...]
+    frontmatter: Frontmatter | None
+    blocks: tuple[Block, ...]
+    config: VaultConfig = field(repr=False)
+    had_keys: bool = False
+
+    @property
+    def text(self) -> str:
+        """The human text as one string (no BOM)."""
+        return "".join(self.lines)
+
+    @property
+    def body_start(self) -> int:
+        """0-based index into `lines` where the body starts (after frontmatter)."""
+        return self.frontmatter.end_line if self.frontmatter else 0
+
+    @cached_property
+    def hash(self) -> str:
+        """Hash of the human text: the cache key for parse and pass results."""
+        return digest(self.text)
+
+    def file_line(self, line: int) -> int:
+        """Map a 1-based line of `lines` to a 1-based line of the file as read."""
+        if not self.origin:
+            return 1
+        idx = min(max(line, 1), len(self.origin)) - 1
+        return self.origin[idx] + 1
+
+    @cached_property
+    def needs_structure(self) -> bool:
+        """A cheap text pre-filter: only notes that could hold a target are block-parsed."""
+        if self.is_ai_note or self.config.scope == "notes":
+            return True
+        lowered = self.text.lower()
+        return any(f"[!{t}" in lowered for t in self.config.callout_types)
+
+    @cached_property
+    def structure(self) -> Structure:
+        """Block structure of the body, parsed once, on first use."""
+        body_lines = list(self.lines[self.body_start :])
+        return parse_blocks("".join(body_lines), self.body_start, body_lines, self.config.callout_types)
+
+    @property
+    def callouts(self) -> tuple[Callout, ...]:
+        """Every callout (any type) in the note."""
+        return self.structure.callouts
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """Heading sections, including headings inside callouts."""
+        return self.structure.sections
+
+    @property
+    def regions(self) -> tuple[Region, ...]:
+        """Code, math, HTML and comment lines: not prose."""
+        return self.structure.regions
+
+    @cached_property
+    def is_ai_note(self) -> bool:
+        """The frontmatter marks the whole note as AI-written (`ai: true`)."""
+        if not self.frontmatter:
+            return False
+        value = self.frontmatter.data.get(self.config.ai_key)
+        return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes"))
+
+    @cached_property
+    def targets(self) -> tuple[Target, ...]:
+        """The AI text in this note, in file coordinates, in order."""
+        found: list[Target] = []
+        if self.is_ai_note or self.config.scope == "notes":
+            start = self.body_start
+            text = "".join(self.lines[start:])
+            if text.strip():
+                key = self.config.ai_key if self.is_ai_note else "note"
+                found.append(Target("note", key, start + 1, len(self.lines), 0, "", text, digest(text)))
+        if self.needs_structure:
+            for c in self.callouts:
+                if c.type in self.config.callout_types:
+                    found.append(self._callout_target(c))
+        return tuple(found)
+
+    def _callout_target(self, c: Callout) -> Target:
+        body = []
+        for raw in self.lines[c.line : c.end_line]:
+            line = strip_eol(raw)
+            for _ in range(c.depth):
+                m = _QUOTE.match(line)
+                if not m:
+                    break
+                line = line[m.end() :]
+            body.append(line)
+        text = "\n".join(body)
+        return Target("callout", c.type, c.line, c.end_line, c.depth, c.title, text, digest(c.type, text), c.glued)
+
+    def target_lines(self, target: Target) -> tuple[int, int]:
+        """A target's range in the file as read (for reports)."""
+        return self.file_line(target.line), self.file_line(target.end_line)
+
+
+def parse_note(raw: bytes, path: str, config: VaultConfig, owned: frozenset[str] | None = None) -> Note:
+    """Decode, strip vaultkit's marks (of the `owned` passes; all if None) and read the frontmatter.
+
+    Raises ParseError on bad input.
+    """
+    decoded = decode(raw, path)
+    lines = split_lines(decoded.text)
+    stripped = strip(lines, config.property_prefix, owned)
+    clean = stripped.lines
+    frontmatter = _frontmatter(clean)
+    return Note(
+        path, raw, decoded, tuple(clean), tuple(stripped.origin), frontmatter, stripped.blocks, config,
+        stripped.had_keys,
+    )
+
+
+def _frontmatter(lines: list[str]) -> Frontmatter | None:
+    end = frontmatter_end(lines)
+    if end < 0:
+        return None
+    source = "".join(lines[1:end])
+    if not source.strip():
+        return Frontmatter({}, 1, end + 1, True)
+    data = load_yaml(source, first_line=2)
+    if data is None:
+        return Frontmatter({}, 1, end + 1, True)
+    if not isinstance(data, dict):
+        return Frontmatter({}, 1, end + 1, False)
+    return Frontmatter(data, 1, end + 1, True)
+
+
+def load_yaml(source: str, first_line: int = 1) -> Any:
+    """Safe-load YAML (never arbitrary tags); raise ParseError naming the line."""
+    import yaml
+    from frontmatter.default_handlers import YAMLHandler
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return YAMLHandler().load(source, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + first_line}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ParseError(f"{where}invalid YAML frontmatter ({problem}) — fix the YAML; the note was not changed") from exc

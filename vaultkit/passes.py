@@ -1,0 +1,143 @@
+"""The pass interface (Protocols), what passes return, and the entry-point registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Protocol, Sequence, runtime_checkable
+
+from vaultkit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from vaultkit.note import Note, Target
+
+ENTRY_POINT_GROUP = "vaultkit.passes"
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+Scalar = str | int | float | bool
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing a pass found, at a line range of the note's human text (1-based, inclusive)."""
+
+    kind: str  # kebab-case, part of the --json contract
+    severity: Severity
+    line: int
+    end_line: int
+    message: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+    pass_name: str = ""  # filled in by the pipeline from the entry-point name
+
+
+@dataclass(frozen=True, slots=True)
+class Display:
+    """Markdown a pass wants shown in the note, in a managed callout after `target`."""
+
+    target: Target
+    body: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PassResult:
+    """What a pass returns for one note: findings, callout text and flat properties."""
+
+    findings: tuple[Finding, ...] = ()
+    displays: tuple[Display, ...] = ()
+    properties: Mapping[str, Scalar] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a pass may know about the run; passes never read files or print."""
+
+    vault: Path
+    options: Mapping[str, Any] = field(default_factory=dict)  # this pass's [passes.<name>] table
+    offline: bool = True
+    config: Any = None  # the whole Config, for [net] and [llm]
+
+
+@runtime_checkable
+class NotePass(Protocol):
+    """A pass that analyses one note at a time (most passes)."""
+
+    version: str  # bump when output changes: it is part of the cache key
+
+    def analyze(self, note: Note, ctx: Context) -> PassResult:
+        """Return what this pass finds in `note` (its targets are `note.targets`)."""
+        ...
+
+
+@runtime_checkable
+class VaultPass(Protocol):
+    """A pass that needs every note at once (e.g. duplicate detection)."""
+
+    version: str  # bump when output changes: it is part of the cache key
+    scope: Literal["vault"]  # marks a vault pass
+
+    def analyze_vault(self, notes: Sequence[Note], ctx: Context) -> Mapping[str, PassResult]:
+        """Return results keyed by note path; notes without results may be left out."""
+        ...
+
+
+@dataclass(frozen=True)
+class Registered:
+    """An installed pass: its id (the entry-point name), the object, and where it came from."""
+
+    name: str
+    impl: Any
+    source: str  # "distribution version (module:attr)"
+
+    @property
+    def version(self) -> str:
+        """The pass's own version string."""
+        return str(getattr(self.impl, "version", "0"))
+
+    @property
+    def is_vault_pass(self) -> bool:
+        """Vault passes see all notes; note passes see one."""
+        return getattr(self.impl, "scope", "note") == "vault"
+
+    @property
+    def description(self) -> str:
+        """The first line of the pass's docstring, for `vaultkit passes`."""
+        doc = (type(self.impl).__doc__ or getattr(self.impl, "__doc__", "") or "").strip()
+        return doc.splitlines()[0] if doc else ""
+
+
+def discover() -> list[Registered]:
+    """Load every pass in the `vaultkit.passes` entry-point group, sorted by id.
+
+    A pass that fails to load is reported as a Registered whose impl is the
+    exception, so `vaultkit passes` can show it and a run can report it.
+    """
+    from importlib.metadata import entry_points
+
+    found = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        dist = f"{ep.dist.name} {ep.dist.version}" if ep.dist else "unknown distribution"
+        source = f"{dist} ({ep.value})"
+        try:
+            obj = ep.load()
+            impl = obj() if isinstance(obj, type) else obj
+        except Exception as exc:  # a broken plugin must not stop vaultkit
+            impl = exc
+        found.append(Registered(ep.name, impl, source))
+    return sorted(found, key=lambda r: r.name)
+
+
+def select(available: Sequence[Registered], only: Sequence[str] = (), skip: Sequence[str] = (), config: Any = None) -> list[Registered]:
+    """Choose passes: --only/--skip by id, then `enabled = false` tables; unknown ids are errors."""
+    names = {r.name for r in available}
+    for name in [*only, *skip]:
+        if name not in names:
+            raise ConfigError(f"no pass named '{name}' — installed: {', '.join(sorted(names)) or 'none'} (see `vaultkit passes`)")
+    if config is not None:
+        for name in config.passes:
+            if name not in names:
+                raise ConfigError(f"{config.source}: [passes.{name}] names no installed pass — installed: {', '.join(sorted(names))}")
+    chosen = [r for r in available if (not only or r.name in only) and r.name not in skip]
+    if config is not None and not only:
+        chosen = [r for r in chosen if config.pass_enabled(r.name)]
+    return chosen

@@ -1,0 +1,334 @@
+"""Run passes over notes: scan -> parse -> passes -> render -> write, isolating every failure."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from vaultkit import __version__
+from vaultkit.cache import Cache
+from vaultkit.config import Config
+from vaultkit.errors import NoteError
+from vaultkit.note import Note, parse_note
+from vaultkit.passes import Context, Display, Finding, PassResult, Registered
+from vaultkit.render import PassOutput, compose
+from vaultkit.text import digest, encode
+from vaultkit.vault import NoteFile, scan
+from vaultkit.write import replace_note
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run: mode, what to write, which notes."""
+
+    mode: str = "run"  # "run" or "clean"
+    dry_run: bool = False
+    diff: bool = False
+    offline: bool = False
+    files: tuple[Path, ...] = ()
+    jobs: int = 1
+    use_cache: bool = True
+
+
+@dataclass
+class NoteReport:
+    """What happened to one note; `as_json` is the --json contract's note object."""
+
+    path: str
+    status: str = "ok"  # ok | skipped | error
+    error: str = ""
+    written: bool = False
+    changed: bool = False  # the note's bytes differ from vaultkit's output (written unless --dry-run)
+    targets: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    diff: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The contract's shape: path, status, error (when not ok), written, targets, findings."""
+        out: dict[str, Any] = {"path": self.path, "status": self.status}
+        if self.status != "ok":
+            out["error"] = self.error
+        out.update(written=self.written, changed=self.changed, targets=self.targets, findings=self.findings)
+        return out
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    """A finding as the --json contract shows it."""
+    return {"pass": f.pass_name, "kind": f.kind, "severity": f.severity, "line": f.line,
+            "end_line": f.end_line, "message": f.message, "data": dict(f.data)}
+
+
+class Runner:
+    """Holds what a run needs (config, passes, cache) and processes notes one at a time."""
+
+    def __init__(self, vault: Path, config: Config, passes: Sequence[Registered], options: RunOptions,
+                 cache: Cache | None = None) -> None:
+        self.vault = vault
+        self.config = config
+        self.passes = [p for p in passes if not isinstance(p.impl, BaseException)]
+        self.broken = [p for p in passes if isinstance(p.impl, BaseException)]
+        self.options = options
+        self.cache = cache or Cache(None)
+        owned = None if options.mode == "clean" else frozenset(p.name for p in self.passes)
+        self.owned = owned
+        self.fingerprint = digest(
+            __version__, options.mode, str(options.offline), repr(config.vaultkit),
+            json.dumps(config.passes, sort_keys=True, default=str),
+            *[f"{p.name}={p.version}" for p in self.passes],
+        )
+
+    def context(self, p: Registered) -> Context:
+        """The context a pass sees: its own options, the run's offline flag and the config."""
+        return Context(self.vault, self.config.pass_options(p.name), self.options.offline, self.config)
+
+    def read(self, nf: NoteFile) -> tuple[NoteReport, bytes | None, os.stat_result | None]:
+        """Stat and read one note; bad input becomes a report, never an exception."""
+        report = NoteReport(nf.rel)
+        try:
+            st = os.stat(nf.path)
+            if st.st_size > self.config.vaultkit.max_bytes:
+                report.status, report.error = "skipped", (
+                    f"larger than max_bytes ({st.st_size} > {self.config.vaultkit.max_bytes} bytes) — "
+                    "raise [vaultkit] max_bytes to include it")
+                return report, None, st
+            return report, nf.path.read_bytes(), st
+        except OSError as exc:
+            report.status, report.error = "error", f"cannot read the note — {exc.strerror or exc}"
+            return report, None, None
+
+    def parse(self, nf: NoteFile, raw: bytes, report: NoteReport) -> Note | None:
+        """Parse, turning bad input into an error report."""
+        try:
+            return parse_note(raw, nf.rel, self.config.vaultkit, self.owned)
+        except NoteError as exc:
+            report.status, report.error = "error", str(exc)
+            return None
+
+    def analyze(self, note: Note) -> tuple[list[PassOutput], list[Finding], bool]:
+        """Run every note pass on one note; a pass that raises becomes an error finding."""
+        outputs: list[PassOutput] = []
+        findings: list[Finding] = []
+        crashed = False
+        if not note.targets and not note.blocks and not note.had_keys:
+            return outputs, findings, crashed
+        for p in self.passes:
+            if p.is_vault_pass:
+                continue
+            ctx = self.context(p)
+            key = digest(note.hash, p.name, p.version, json.dumps(ctx.options, sort_keys=True, default=str),
+                         str(self.options.offline), repr(self.config.vaultkit))
+            cached = self.cache.get_result(key) if self.options.use_cache else None
+            result = _result_from_json(cached, note) if cached is not None else None
+            if result is None:
+                try:
+                    result = p.impl.analyze(note, ctx)
+                    if not isinstance(result, PassResult):
+                        raise TypeError(f"analyze() returned {type(result).__name__}, not PassResult")
+                except Exception as exc:  # a crashing plugin is a finding, not a crash
+                    crashed = True
+                    findings.append(pass_error(p, exc))
+                    continue
+                if self.options.use_cache:
+                    self.cache.put_results([(key, _result_to_json(result))])
+            outputs.append(PassOutput(p.name, key[:12], result))
+        return outputs, findings, crashed
+
+    def process(self, nf: NoteFile, extra: dict[str, PassResult] | None = None,
+                note: Note | None = None, raw: bytes | None = None) -> NoteReport:
+        """Everything for one note, up to and including the write."""
+        report = NoteReport(nf.rel)
+        if note is None:
+            report, raw, _ = self.read(nf)
+            if raw is None:
+                return report
+            note = self.parse(nf, raw, report)
+            if note is None:
+                return report
+        assert raw is not None
+        findings: list[Finding] = [
+            Finding("pass-load-error", "error", 1, 1, f"pass {p.name} could not be loaded ({p.source}): {p.impl}",
+                    {"pass": p.name}, "vaultkit")
+            for p in self.broken if note.targets
+        ]
+        if self.options.mode == "clean":
+            new_text = note.text
+            findings += [Finding("managed-block-edited", "warning", b.line, b.end_line,
+                                 f"the {b.pass_name} callout was edited by hand, so clean leaves it", {}, "vaultkit")
+                         for b in note.blocks if not b.intact]
+            crashed = False
+        else:
+            outputs, pass_findings, crashed = self.analyze(note)
+            for name, result in (extra or {}).items():
+                outputs.append(PassOutput(name, digest(note.hash, name, size=6), result))
+            findings += pass_findings
+            for out in outputs:
+                findings += [_named(f, out.name) for f in out.result.findings]
+            for t in note.targets:
+                if t.glued:
+                    line = note.file_line(t.line)
+                    findings.append(Finding(
+                        "glued-callout", "warning", line, line,
+                        f"line {line}: `[!{t.type}]` directly follows a quote, so Obsidian shows it as quote text, "
+                        f"not a callout — add a blank line before line {line}", {}, "vaultkit"))
+            rendered = compose(note, outputs)
+            findings += rendered.findings
+            new_text = rendered.text
+        report.targets = [{"kind": t.kind, "type": t.type, "line": note.file_line(t.line),
+                           "end_line": note.file_line(t.end_line)} for t in note.targets]
+        report.findings = [finding_json(f) for f in sorted(findings, key=_order)]
+        new = encode(new_text, note.decoded.bom)
+        report.changed = new != raw
+        if report.changed and self.options.diff:
+            report.diff = unified_diff(nf.rel, raw, new)
+        if report.changed and not self.options.dry_run and not crashed:
+            try:
+                report.written = replace_note(nf.path, raw, new)
+            except NoteError as exc:
+                report.status, report.error = "error", str(exc)
+        return report
+
+
+def _named(f: Finding, name: str) -> Finding:
+    if f.pass_name == name:
+        return f
+    return Finding(f.kind, f.severity, f.line, f.end_line, f.message, f.data, name)
+
+
+def _order(f: Finding) -> tuple[int, int, str, str]:
+    return (f.line, f.end_line, f.pass_name, f.kind)
+
+
+def pass_error(p: Registered, exc: BaseException) -> Finding:
+    """The finding that stands in for a pass that raised."""
+    return Finding("pass-error", "error", 1, 1, f"pass {p.name} ({p.source}) failed: {type(exc).__name__}: {exc}",
+                   {"pass": p.name, "source": p.source}, "vaultkit")
+
+
+def unified_diff(rel: str, old: bytes, new: bytes) -> str:
+    """A unified diff of what a write would change."""
+    a = old.decode("utf-8", "replace").splitlines(keepends=True)
+    b = new.decode("utf-8", "replace").splitlines(keepends=True)
+    return "".join(difflib.unified_diff(a, b, f"a/{rel}", f"b/{rel}"))
+
+
+def _result_to_json(result: PassResult) -> dict[str, Any]:
+    return {
+        "findings": [[f.kind, f.severity, f.line, f.end_line, f.message, dict(f.data)] for f in result.findings],
+        "displays": [[d.target.id, d.body, d.title] for d in result.displays],
+        "properties": dict(result.properties),
+    }
+
+
+def _result_from_json(data: dict[str, Any], note: Note) -> PassResult | None:
+    """Rebuild a cached result; None if it no longer fits the note (then the pass runs again)."""
+    try:
+        targets = {t.id: t for t in note.targets}
+        displays = []
+        for tid, body, title in data["displays"]:
+            if tid not in targets:
+                return None
+            displays.append(Display(targets[tid], body, title))
+        findings = tuple(Finding(k, s, a, b, m, d) for k, s, a, b, m, d in data["findings"])
+        return PassResult(findings, tuple(displays), data["properties"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def files_for(vault: Path, config: Config, options: RunOptions) -> list[NoteFile]:
+    """The notes a run covers: --file paths, or the whole vault scan."""
+    if not options.files:
+        return list(scan(vault, config.vaultkit.exclude))
+    out = []
+    root = vault.resolve()
+    for f in options.files:
+        path = f if f.is_absolute() else (Path.cwd() / f)
+        try:
+            rel = path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            rel = path.as_posix()
+        out.append(NoteFile(path, rel))
+    return out
+
+
+def iter_reports(runner: Runner, notes: Iterable[NoteFile],
+                 on_done: Callable[[NoteReport], None] | None = None) -> list[NoteReport]:
+    """Process notes in order, using the stat cache to skip unchanged ones."""
+    vault_passes = [p for p in runner.passes if p.is_vault_pass]
+    use_stat_cache = runner.options.use_cache and runner.options.mode == "run" and not vault_passes and not runner.options.diff
+    known = runner.cache.note_entries(runner.fingerprint) if use_stat_cache else {}
+    reports: list[NoteReport] = []
+    record: list[tuple[str, int, int, str, str, str]] = []
+    todo: list[NoteFile] = []
+    for nf in notes:
+        entry = known.get(nf.rel)
+        if entry is not None:
+            try:
+                st = os.stat(nf.path)
+            except OSError:
+                st = None
+            if st is not None and entry[0] == st.st_mtime_ns and entry[1] == st.st_size and entry[0] != -1:
+                rep = NoteReport(**{**json.loads(entry[3]), "written": False, "changed": False})
+                reports.append(rep)
+                if on_done:
+                    on_done(rep)
+                continue
+        todo.append(nf)
+    fresh = _run_all(runner, todo, vault_passes, on_done)
+    for nf, rep in fresh:
+        reports.append(rep)
+        if use_stat_cache and rep.status == "ok" and (rep.written or not rep.changed):
+            try:
+                st = os.stat(nf.path)
+                body = json.dumps({k: v for k, v in rep.__dict__.items() if k not in ("written", "changed", "diff")})
+                record.append((nf.rel, st.st_mtime_ns, st.st_size, "", runner.fingerprint, body))
+            except OSError:
+                pass
+    runner.cache.put_notes(record)
+    order = {nf.rel: i for i, nf in enumerate(notes)} if isinstance(notes, list) else {}
+    if order:
+        reports.sort(key=lambda r: order.get(r.path, 0))
+    return reports
+
+
+def _run_all(runner: Runner, todo: list[NoteFile], vault_passes: list[Registered],
+             on_done: Callable[[NoteReport], None] | None) -> list[tuple[NoteFile, NoteReport]]:
+    if not vault_passes:
+        if runner.options.jobs > 1 and len(todo) > 50:
+            from vaultkit.parallel import run_parallel
+
+            return run_parallel(runner, todo, on_done)
+        out = []
+        for nf in todo:
+            rep = runner.process(nf)
+            out.append((nf, rep))
+            if on_done:
+                on_done(rep)
+        return out
+    # Vault passes need every note at once: parse all, run them, then finish note by note.
+    parsed: list[tuple[NoteFile, NoteReport, bytes | None, Note | None]] = []
+    for nf in todo:
+        rep, raw, _ = runner.read(nf)
+        note = runner.parse(nf, raw, rep) if raw is not None else None
+        parsed.append((nf, rep, raw, note))
+    notes = [n for *_, n in parsed if n is not None]
+    extra: dict[str, dict[str, PassResult]] = {}
+    errors: list[Finding] = []
+    for p in vault_passes:
+        try:
+            for path, result in p.impl.analyze_vault(notes, runner.context(p)).items():
+                extra.setdefault(path, {})[p.name] = result
+        except Exception as exc:
+            errors.append(pass_error(p, exc))
+    out = []
+    for nf, rep, raw, note in parsed:
+        if note is not None:
+            rep = runner.process(nf, extra.get(nf.rel, {}), note, raw)
+            rep.findings = [finding_json(f) for f in errors] + rep.findings if note.targets else rep.findings
+        out.append((nf, rep))
+        if on_done:
+            on_done(rep)
+    return out

@@ -1,0 +1,126 @@
+"""Pass results -> the note's new text: managed callouts after targets, flat properties in frontmatter.
+
+Rendering always starts from the note's stripped human text, so what `run`
+adds is exactly what `clean` removes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from vaultkit.managed import CREATED_KEY, CREATED_VALUE, block_lines, separator
+from vaultkit.note import Note, Target, load_yaml
+from vaultkit.passes import Finding, PassResult, Scalar
+from vaultkit.text import eol, strip_eol
+
+
+@dataclass(frozen=True)
+class PassOutput:
+    """One pass's result for one note, with the hash of the input it was computed from."""
+
+    name: str
+    input_hash: str
+    result: PassResult
+
+
+@dataclass
+class Rendered:
+    """The note's new text and the findings rendering itself produced."""
+
+    text: str
+    findings: list[Finding] = field(default_factory=list)
+
+
+def compose(note: Note, outputs: Sequence[PassOutput]) -> Rendered:
+    """The note's text with every pass's callouts and properties in place."""
+    lines = list(note.lines)
+    findings: list[Finding] = []
+    nl = note.decoded.newline
+    edited = {(b.pass_name, b.target_id): b for b in note.blocks if not b.intact}
+    for b in edited.values():
+        findings.append(
+            Finding("managed-block-edited", "warning", b.line, b.end_line,
+                    f"the {b.pass_name} callout was edited by hand, so vaultkit leaves it as it is — "
+                    "delete it to get a fresh one", {"pass": b.pass_name}, "vaultkit")
+        )
+    by_target: dict[Target, list[tuple[str, str, str, str]]] = {}
+    for out in outputs:
+        for d in out.result.displays:
+            if (out.name, d.target.id) in edited:
+                continue
+            by_target.setdefault(d.target, []).append((out.name, out.input_hash, d.title or out.name, d.body))
+    # Insert bottom-up so earlier indices stay valid; at one end line, deeper targets go first.
+    for target in sorted(by_target, key=lambda t: (t.end_line, t.depth), reverse=True):
+        lines = _insert_blocks(lines, target, by_target[target], nl)
+    properties = _properties(note, outputs)
+    if properties:
+        new_lines, problem = _with_properties(note, lines, properties, nl)
+        if problem:
+            findings.append(Finding("properties-skipped", "warning", 1, 1, problem, {}, "vaultkit"))
+        else:
+            lines = new_lines
+    return Rendered("".join(lines), findings)
+
+
+def _insert_blocks(lines: list[str], target: Target, blocks: list[tuple[str, str, str, str]], nl: str) -> list[str]:
+    at = target.end_line  # 0-based index of the line after the target
+    depth = max(target.depth, 1)
+    sep = separator(depth)
+    following = strip_eol(lines[at]) if at < len(lines) else None
+    tail = following is not None and following.strip() != "" and following.rstrip() != sep
+    chunk: list[str] = []
+    for k, (name, input_hash, title, body) in enumerate(blocks):
+        last = k == len(blocks) - 1
+        chunk.append(sep + nl)
+        chunk.extend(block_lines(name, target.id, input_hash, depth, title, body, nl, tail and last))
+    if tail:
+        chunk.append(sep + nl)
+    before = lines[:at]
+    if at == len(lines) and before and not eol(before[-1]):
+        # The note ends without a newline: keep it that way after our block.
+        before[-1] = before[-1] + nl
+        chunk[-1] = strip_eol(chunk[-1])
+    return before + chunk + lines[at:]
+
+
+def _properties(note: Note, outputs: Sequence[PassOutput]) -> dict[str, Scalar]:
+    prefix = note.config.property_prefix
+    props: dict[str, Scalar] = {}
+    for out in outputs:
+        for key, value in sorted(out.result.properties.items()):
+            props[f"{prefix}{out.name}_{key}"] = value
+    return props
+
+
+def _yaml_scalar(value: Scalar | Any) -> str:
+    """JSON scalars are valid YAML flow scalars; strings are always double-quoted ([[links]] too)."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_yaml_scalar(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _with_properties(note: Note, lines: list[str], props: Mapping[str, Scalar], nl: str) -> tuple[list[str], str]:
+    """Add vaultkit's keys at the end of the frontmatter (creating it if needed), then verify."""
+    fm = note.frontmatter
+    rows = [f"{key}: {_yaml_scalar(value)}{nl}" for key, value in props.items()]
+    if fm is None:
+        prefix = note.config.property_prefix
+        created = [f"---{nl}", f"{prefix}{CREATED_KEY}: {CREATED_VALUE}{nl}", *rows, f"---{nl}"]
+        new = created + lines
+        start, end = 1, len(created) - 1
+        human: Mapping[str, Any] = {}
+    else:
+        if not fm.is_mapping:
+            return lines, "frontmatter is not a key: value mapping, so vaultkit adds no properties to it"
+        close = fm.end_line - 1  # 0-based index of the closing ---
+        new = lines[:close] + rows + lines[close:]
+        start, end = 1, close + len(rows)
+        human = fm.data
+    data = load_yaml("".join(new[start:end]))
+    if not isinstance(data, dict) or any(data.get(k) != v for k, v in human.items()) or any(
+        data.get(k) != v for k, v in props.items()
+    ):
+        return lines, "adding properties would change how the frontmatter reads, so vaultkit left it alone"
+    return new, ""

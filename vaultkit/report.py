@@ -1,0 +1,70 @@
+"""Reports -> the --json contract and the human summary; formatting only, no printing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from vaultkit import __version__
+from vaultkit.passes import SEVERITIES
+from vaultkit.pipeline import NoteReport
+
+RANK = {s: i for i, s in enumerate(SEVERITIES)}  # error=0 is the most severe
+
+
+def summary(reports: Sequence[NoteReport]) -> dict[str, Any]:
+    """Counts for the contract's `summary` object."""
+    counts = {s: 0 for s in SEVERITIES}
+    for r in reports:
+        for f in r.findings:
+            counts[f["severity"]] = counts.get(f["severity"], 0) + 1
+    return {
+        "notes": len(reports),
+        "written": sum(r.written for r in reports),
+        "changed": sum(r.changed for r in reports),
+        "skipped": sum(r.status == "skipped" for r in reports),
+        "errors": sum(r.status == "error" for r in reports),
+        "targets": sum(len(r.targets) for r in reports),
+        "findings": counts,
+    }
+
+
+def as_json(vault: Path, reports: Sequence[NoteReport], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The whole --json document (a contract: add keys, never rename them)."""
+    doc: dict[str, Any] = {
+        "vaultkit": __version__,
+        "vault": str(vault.resolve()),
+        "notes": [r.as_json() for r in reports],
+        "summary": summary(reports),
+    }
+    if extra:
+        doc.update(extra)
+    return doc
+
+
+def problems(reports: Sequence[NoteReport]) -> list[str]:
+    """One `path: reason` line per note that could not be processed."""
+    return [f"{r.path}: {r.error}" for r in reports if r.status != "ok"]
+
+
+def human_summary(reports: Sequence[NoteReport], dry_run: bool, seconds: float, verb: str = "written") -> str:
+    """The one-line summary printed on stderr after a run."""
+    s = summary(reports)
+    f = s["findings"]
+    changed = f"{s['changed']} would change" if dry_run else f"{s['written']} {verb}"
+    return (
+        f"vaultkit: {s['notes']} notes, {s['targets']} targets, {changed}, {s['skipped']} skipped, "
+        f"{s['errors']} errors · findings: {f['error']} error, {f['warning']} warning, {f['info']} info "
+        f"({seconds:.2f}s)"
+    )
+
+
+def fails(reports: Sequence[NoteReport], fail_on: str) -> bool:
+    """True when --check should exit 1: a finding at or above `fail_on`, or a note that failed."""
+    limit = RANK[fail_on]
+    for r in reports:
+        if r.status == "error":
+            return True
+        if any(RANK.get(f["severity"], 99) <= limit for f in r.findings):
+            return True
+    return False

@@ -1,0 +1,72 @@
+"""The only module that writes notes: atomic replace after re-checking the bytes on disk."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from vaultkit.errors import WriteError
+
+
+class NoteChanged(WriteError):
+    """The note changed on disk after vaultkit read it; the newer text wins."""
+
+
+def replace_note(path: Path, expected: bytes, new: bytes) -> bool:
+    """Replace `path` with `new` if it still holds `expected`; return False when nothing changed.
+
+    Writes a temp file in the same folder (so `os.replace` is atomic), fsyncs it,
+    keeps the file's mode, and re-reads the note just before replacing: if a
+    person saved in the meantime, the result is dropped and NoteChanged raised.
+    """
+    if new == expected:
+        return False
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise WriteError(f"cannot stat the note — {exc.strerror or exc}") from exc
+    folder = path.parent
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".vaultkit-tmp", dir=folder)
+    except OSError as exc:
+        raise WriteError(f"cannot write in {folder} — {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(new)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        try:
+            current = path.read_bytes()
+        except OSError as exc:
+            raise WriteError(f"cannot re-read the note before replacing it — {exc.strerror or exc}") from exc
+        if current != expected:
+            raise NoteChanged("the note changed while vaultkit worked on it; nothing was written — run again")
+        os.replace(tmp, path)
+        tmp = ""
+        _fsync_dir(folder)
+    except OSError as exc:
+        raise WriteError(f"cannot replace the note — {exc.strerror or exc}") from exc
+    finally:
+        if tmp:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable where the platform allows it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
