@@ -14,7 +14,7 @@ from vaultkit.text import digest
 SCHEMA = 1
 # A file modified this recently may change again within the same mtime tick
 # (the "racy git" problem), so its stat alone is not trusted next time.
-RACY_SECONDS = 2.0
+RACY_SECONDS = 0.1
 
 
 def cache_path(vault: Path) -> Path:

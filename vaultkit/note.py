@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Mapping
 
@@ -137,7 +137,7 @@ class Note:
             for c in self.callouts:
                 if c.type in self.config.callout_types:
                     found.append(self._callout_target(c))
-        return tuple(found)
+        return _unique_ids(found)
 
     def _callout_target(self, c: Callout) -> Target:
         body = []
@@ -150,11 +150,22 @@ class Note:
                 line = line[m.end() :]
             body.append(line)
         text = "\n".join(body)
-        return Target("callout", c.type, c.line, c.end_line, c.depth, c.title, text, digest(c.type, text), c.glued)
+        return Target("callout", c.type, c.line, c.end_line, c.depth, c.title, text, digest(c.type, c.title, text), c.glued)
 
     def target_lines(self, target: Target) -> tuple[int, int]:
         """A target's range in the file as read (for reports)."""
         return self.file_line(target.line), self.file_line(target.end_line)
+
+
+def _unique_ids(targets: list[Target]) -> tuple[Target, ...]:
+    """Identical answers in one note still need distinct ids: the n-th copy gets n in its hash."""
+    seen: dict[str, int] = {}
+    out = []
+    for t in targets:
+        n = seen.get(t.id, 0)
+        seen[t.id] = n + 1
+        out.append(t if n == 0 else replace(t, id=digest(t.id, str(n))))
+    return tuple(out)
 
 
 def parse_note(raw: bytes, path: str, config: VaultConfig, owned: frozenset[str] | None = None) -> Note:

@@ -46,6 +46,7 @@ class NoteReport:
     targets: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
     diff: str = ""
+    digest: str = ""  # hash of the note's bytes once vaultkit is done with it (not in --json)
 
     def as_json(self) -> dict[str, Any]:
         """The contract's shape: path, status, error (when not ok), written, targets, findings."""
@@ -182,6 +183,7 @@ class Runner:
         report.findings = [finding_json(f) for f in sorted(findings, key=_order)]
         new = encode(new_text, note.decoded.bom)
         report.changed = new != raw
+        report.digest = digest(new if not self.options.dry_run else raw)
         if report.changed and self.options.diff:
             report.diff = unified_diff(nf.rel, raw, new)
         if report.changed and not self.options.dry_run and not crashed:
@@ -263,6 +265,7 @@ def iter_reports(runner: Runner, notes: Iterable[NoteFile],
     reports: list[NoteReport] = []
     record: list[tuple[str, int, int, str, str, str]] = []
     todo: list[NoteFile] = []
+    refresh: list[tuple[str, int, int, str, str, str]] = []
     for nf in notes:
         entry = known.get(nf.rel)
         if entry is not None:
@@ -270,7 +273,15 @@ def iter_reports(runner: Runner, notes: Iterable[NoteFile],
                 st = os.stat(nf.path)
             except OSError:
                 st = None
-            if st is not None and entry[0] == st.st_mtime_ns and entry[1] == st.st_size and entry[0] != -1:
+            same = st is not None and entry[0] == st.st_mtime_ns and entry[1] == st.st_size
+            if st is not None and not same and entry[1] == st.st_size:
+                try:  # modified too recently to trust its mtime: compare the bytes
+                    same = digest(nf.path.read_bytes()) == entry[2]
+                except OSError:
+                    same = False
+                if same:
+                    refresh.append((nf.rel, st.st_mtime_ns, st.st_size, entry[2], runner.fingerprint, entry[3]))
+            if same:
                 rep = NoteReport(**{**json.loads(entry[3]), "written": False, "changed": False})
                 reports.append(rep)
                 if on_done:
@@ -284,10 +295,10 @@ def iter_reports(runner: Runner, notes: Iterable[NoteFile],
             try:
                 st = os.stat(nf.path)
                 body = json.dumps({k: v for k, v in rep.__dict__.items() if k not in ("written", "changed", "diff")})
-                record.append((nf.rel, st.st_mtime_ns, st.st_size, "", runner.fingerprint, body))
+                record.append((nf.rel, st.st_mtime_ns, st.st_size, rep.digest, runner.fingerprint, body))
             except OSError:
                 pass
-    runner.cache.put_notes(record)
+    runner.cache.put_notes(record + refresh)
     order = {nf.rel: i for i, nf in enumerate(notes)} if isinstance(notes, list) else {}
     if order:
         reports.sort(key=lambda r: order.get(r.path, 0))

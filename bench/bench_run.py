@@ -1,0 +1,87 @@
+"""Benchmark: bare markdown-it parse vs `vaultkit run --offline` (cold) vs a no-op re-run.
+
+Usage: python bench/bench_run.py [VAULT] [--runs N] [--jobs N]
+VAULT defaults to ../shared/corpora/obsidian-help. The vault is copied to a temp
+folder for each cold run (the source is never written); each figure is the
+median of N runs, all measured in this one process on the same files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_VAULT = ROOT.parent / "shared" / "corpora" / "obsidian-help"
+# The corpus's own callout types, so its thousands of callouts are all targets.
+CALLOUT_TYPES = [
+    "note", "tip", "info", "warning", "todo", "example", "danger", "abstract", "question", "hint",
+    "important", "faq", "success", "compatibility", "quote", "failure", "bug", "summary", "error", "done",
+]
+
+
+def notes(vault: Path) -> list[Path]:
+    from vaultkit.vault import scan
+
+    return [nf.path for nf in scan(vault)]
+
+
+def bare_parse(paths: list[Path]) -> float:
+    """Baseline: read + decode + markdown-it commonmark parse (inline rules on) of every note."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark")
+    start = time.perf_counter()
+    for p in paths:
+        md.parse(p.read_bytes().decode("utf-8", "replace"))
+    return time.perf_counter() - start
+
+
+def vaultkit_run(vault: Path, cache: Path, config: Path, jobs: int) -> float:
+    env = {**os.environ, "VAULTKIT_CACHE_DIR": str(cache)}
+    cmd = [sys.executable, "-m", "vaultkit", "run", str(vault), "--offline", "--config", str(config), "--jobs", str(jobs)]
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("vault", nargs="?", default=str(DEFAULT_VAULT))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=1)
+    args = ap.parse_args()
+    source = Path(args.vault)
+    if not source.is_dir():
+        sys.exit(f"{source}: no such vault")
+    paths = notes(source)
+    size = sum(p.stat().st_size for p in paths)
+    bare, cold, noop = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "bench.toml"
+        config.write_text("[vaultkit]\ncallout_types = [" + ", ".join(f'"{t}"' for t in CALLOUT_TYPES) + "]\n")
+        for i in range(args.runs):
+            bare.append(bare_parse(paths))
+            vault = Path(tmp) / f"vault{i}"
+            shutil.copytree(source, vault)
+            os.system(f"chmod -R u+w '{vault}'")
+            cache = Path(tmp) / f"cache{i}"
+            cold.append(vaultkit_run(vault, cache, config, args.jobs))
+            noop.append(vaultkit_run(vault, cache, config, args.jobs))
+            shutil.rmtree(vault)
+    b, c, n = (statistics.median(x) for x in (bare, cold, noop))
+    print(f"vault: {source} ({len(paths)} notes, {size / 1e6:.1f} MB), runs: {args.runs}, jobs: {args.jobs}")
+    print(f"bare markdown-it commonmark parse : median {b:6.2f} s  (runs: {', '.join(f'{x:.2f}' for x in bare)})")
+    print(f"vaultkit run --offline, cold cache: median {c:6.2f} s  (runs: {', '.join(f'{x:.2f}' for x in cold)})  = {c / b:.2f}x bare parse")
+    print(f"vaultkit run --offline, no-op rerun: median {n:6.2f} s  (runs: {', '.join(f'{x:.2f}' for x in noop)})  = {n / c:.1%} of cold")
+
+
+if __name__ == "__main__":
+    main()
