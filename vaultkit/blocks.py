@@ -93,7 +93,7 @@ def parse_blocks(body: str, offset: int, raw_lines: list[str], callout_types: tu
                         depth, offset + start + 1, offset + end,
                     )
                 )
-            quotes.append((start, end, depth, bool(head) and head["type"].lower() in callout_types))
+            quotes.append((start, end, depth, head is not None and head["type"].lower() in callout_types))
         elif tok.type == "blockquote_close":
             depth -= 1
         elif tok.type == "heading_open" and tok.map:

@@ -181,9 +181,6 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code; never calls sys.exit."""
     try:
         rv = cli.main(args=list(argv) if argv is not None else None, prog_name="vaultkit", standalone_mode=False)
-    except click.exceptions.NoArgsIsHelp as exc:  # pragma: no cover - click version dependent
-        click.echo(exc.format_message(), err=True)
-        return EXIT_USAGE
     except click.ClickException as exc:
         exc.show()
         return EXIT_USAGE

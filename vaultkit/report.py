@@ -9,12 +9,12 @@ from vaultkit import __version__
 from vaultkit.passes import SEVERITIES
 from vaultkit.pipeline import NoteReport
 
-RANK = {s: i for i, s in enumerate(SEVERITIES)}  # error=0 is the most severe
+RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}  # error=0 is the most severe
 
 
 def summary(reports: Sequence[NoteReport]) -> dict[str, Any]:
     """Counts for the contract's `summary` object."""
-    counts = {s: 0 for s in SEVERITIES}
+    counts: dict[str, int] = {s: 0 for s in SEVERITIES}
     for r in reports:
         for f in r.findings:
             counts[f["severity"]] = counts.get(f["severity"], 0) + 1
