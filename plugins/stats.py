@@ -31,9 +31,8 @@ class StatsPass:
             total_words += words
             total_markers += markers
             summary = f"{words} words · {sentences} sentences · {markers} citation markers"
-            line, end = note.target_lines(target)
             findings.append(
-                Finding("stats", "info", line, end, summary,
+                Finding("stats", "info", target.line, target.end_line, summary,
                         {"words": words, "sentences": sentences, "citation_markers": markers})
             )
             displays.append(Display(target, summary, "Stats"))

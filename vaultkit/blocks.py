@@ -101,25 +101,38 @@ def parse_blocks(body: str, offset: int, raw_lines: list[str], callout_types: tu
             headings.append((int(tok.tag[1:]), content.strip(), offset + tok.map[0] + 1, depth))
         elif tok.type in _NON_PROSE and tok.map:
             regions.append(Region(_NON_PROSE[tok.type], offset + tok.map[0] + 1, offset + tok.map[1]))
-    callouts = _extend_lazy(callouts, top_level, offset)
+    callouts = _extend_lazy(callouts, top_level, offset, raw_lines)
     callouts.extend(_glued(quotes, raw_lines, offset, callout_types, callouts, regions))
     callouts.sort(key=lambda c: (c.line, c.depth))
     return Structure(tuple(callouts), _sections(headings, callouts, total), tuple(regions))
 
 
-def _extend_lazy(callouts: list[Callout], top_level: list[tuple[int, int]], offset: int) -> list[Callout]:
+def _extend_lazy(
+    callouts: list[Callout], top_level: list[tuple[int, int]], offset: int, raw_lines: list[str]
+) -> list[Callout]:
     """Obsidian keeps lines after a callout in it until a blank line; so do we.
 
     Whole top-level blocks that touch the callout's end are absorbed, so the
-    extension never stops inside a code fence.
+    extension never stops inside a code fence. A block's trailing blank lines
+    (markdown-it counts them into a list) end the extension.
     """
+
+    def trimmed(start: int, end: int) -> int:
+        while end > start and not raw_lines[end - 1].strip():
+            end -= 1
+        return end
+
     starts = {s: e for s, e in top_level}
     out = []
     for c in callouts:
         if c.depth == 1:
-            end = c.end_line - offset  # 0-based exclusive
+            end = trimmed(c.line - 1 - offset, c.end_line - offset)  # 0-based exclusive
             while end in starts and starts[end] > end:
-                end = starts[end]
+                new_end = trimmed(end, starts[end])
+                if new_end < starts[end]:
+                    end = new_end
+                    break
+                end = new_end
             if end != c.end_line - offset:
                 c = Callout(c.type, c.fold, c.title, c.metadata, c.depth, c.line, offset + end, c.glued)
         out.append(c)

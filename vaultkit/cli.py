@@ -78,12 +78,13 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
     for f in files:
         if not Path(f).is_file():
             raise ConfigError(f"{f}: no such note")
-    chosen = select(discover(), only, skip, config) if mode == "run" else []
+    installed = discover() if mode == "run" else []
+    chosen = select(installed, only, skip, config) if mode == "run" else []
     options = RunOptions(mode, dry_run, diff, offline, tuple(Path(f) for f in files), jobs, not no_cache)
     cache = Cache(None if no_cache or mode == "clean" else cache_path(root))
     started = time.monotonic()
     try:
-        runner = Runner(root, config, chosen, options, cache)
+        runner = Runner(root, config, chosen, options, cache, [p.name for p in installed])
         notes = files_for(root, config, options)
         progress = Progress(len(notes))
         reports = iter_reports(runner, notes, progress)

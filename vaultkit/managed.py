@@ -25,7 +25,7 @@ CREATED_VALUE = "created"
 
 _HEADER = re.compile(
     r"^(?P<pre>(?:> )*)> \[!" + CALLOUT_TYPE + r"\][+-]? (?P<title>.*?) "
-    r"%% vaultkit:(?P<pass>[A-Za-z0-9_.-]+) t=(?P<t>[0-9a-f]+) in=(?P<in>[0-9a-f]+)"
+    r"%% vaultkit:(?P<pass>[^\s%]+) t=(?P<t>[0-9a-f]+) in=(?P<in>[0-9a-f]+)"
     r" out=(?P<out>[0-9a-f]+)(?P<tail> tail)? %%$"
 )
 
@@ -88,11 +88,23 @@ def key_name(line: str, prefix: str) -> str | None:
     """The name of the vaultkit key a top-level frontmatter line holds, if it holds one."""
     if not line.startswith(prefix):
         return None
-    m = re.match(re.escape(prefix) + r"([A-Za-z0-9_-]*)\s*:", line)
+    m = re.match(re.escape(prefix) + r"([\w-]*)\s*:", line)
     return m.group(1) if m else None
 
 
-def strip(lines: list[str], prefix: str, owned: frozenset[str] | None = None) -> Stripped:
+def key_owner(name: str, known: frozenset[str]) -> str | None:
+    """The pass a property belongs to: the longest known pass id it starts with (`stats_x` beats `stats`)."""
+    best = None
+    for p in known:
+        stem = re.sub(r"[^\w-]", "_", p) + "_"
+        if name.startswith(stem) and (best is None or len(stem) > len(best[1])):
+            best = (p, stem)
+    return best[0] if best else None
+
+
+def strip(
+    lines: list[str], prefix: str, owned: frozenset[str] | None = None, known: frozenset[str] = frozenset()
+) -> Stripped:
     """Remove vaultkit's intact callouts and frontmatter keys; keep everything else.
 
     This is `clean` (owned=None: every pass's marks) and also the first step of
@@ -102,7 +114,7 @@ def strip(lines: list[str], prefix: str, owned: frozenset[str] | None = None) ->
     """
 
     def mine(name: str) -> bool:
-        return owned is None or any(name.startswith(p + "_") for p in owned)
+        return owned is None or key_owner(name, owned | known) in owned
 
     drop = [False] * len(lines)
     had_keys = False
@@ -149,6 +161,9 @@ def strip(lines: list[str], prefix: str, owned: frozenset[str] | None = None) ->
         body = [strip_eol(x) for x in lines[i + 1 : j]]
         intact = _body_hash(match["title"], body) == match["out"]
         blocks.append(Block(match["pass"], match["t"], match["in"], i + 1, j, intact))
+        if not intact:
+            i += 1  # a person's block: look inside it too, for blocks vaultkit wrote there
+            continue
         if intact:
             sep = pre.rstrip()
             for k in range(i, j):

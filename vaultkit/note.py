@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Mapping
@@ -50,8 +51,10 @@ class Target:
 class Note:
     """One parsed note: its human text (vaultkit's marks stripped) with file coordinates.
 
-    `lines` are the note's lines without vaultkit's blocks and keys; `origin`
-    maps each back to its line in the file as read, which is what reports use.
+    `lines` are the note's lines without vaultkit's blocks and keys. Targets,
+    sections and findings use these lines (1-based): they do not move when
+    vaultkit adds or removes its own blocks. `origin` maps each back to its line
+    in the file as read, which is what reports show.
     """
 
     path: str
@@ -152,8 +155,12 @@ class Note:
         text = "\n".join(body)
         return Target("callout", c.type, c.line, c.end_line, c.depth, c.title, text, digest(c.type, c.title, text), c.glued)
 
+    def note_line(self, file_line: int) -> int:
+        """Map a 1-based line of the file as read to the 1-based line of `lines` at or after it."""
+        return bisect_left(self.origin, file_line - 1) + 1
+
     def target_lines(self, target: Target) -> tuple[int, int]:
-        """A target's range in the file as read (for reports)."""
+        """A target's range in the file as read."""
         return self.file_line(target.line), self.file_line(target.end_line)
 
 
@@ -168,14 +175,18 @@ def _unique_ids(targets: list[Target]) -> tuple[Target, ...]:
     return tuple(out)
 
 
-def parse_note(raw: bytes, path: str, config: VaultConfig, owned: frozenset[str] | None = None) -> Note:
+def parse_note(
+    raw: bytes, path: str, config: VaultConfig, owned: frozenset[str] | None = None,
+    known: frozenset[str] = frozenset(),
+) -> Note:
     """Decode, strip vaultkit's marks (of the `owned` passes; all if None) and read the frontmatter.
 
+    `known` names every installed pass, so a key is matched to the right one.
     Raises ParseError on bad input.
     """
     decoded = decode(raw, path)
     lines = split_lines(decoded.text)
-    stripped = strip(lines, config.property_prefix, owned)
+    stripped = strip(lines, config.property_prefix, owned, known)
     clean = stripped.lines
     frontmatter = _frontmatter(clean)
     return Note(

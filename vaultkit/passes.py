@@ -19,7 +19,10 @@ Scalar = str | int | float | bool
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One thing a pass found, at a line range of the note's human text (1-based, inclusive)."""
+    """One thing a pass found, at a range of `note.lines` (1-based, inclusive, like Target.line).
+
+    The pipeline maps these to lines of the file as read for reports.
+    """
 
     kind: str  # kebab-case, part of the --json contract
     severity: Severity

@@ -47,6 +47,7 @@ class NoteReport:
     findings: list[dict[str, Any]] = field(default_factory=list)
     diff: str = ""
     digest: str = ""  # hash of the note's bytes once vaultkit is done with it (not in --json)
+    cached: dict[str, Any] | None = None  # targets/findings in the lines of the written file
 
     def as_json(self) -> dict[str, Any]:
         """The contract's shape: path, status, error (when not ok), written, targets, findings."""
@@ -57,17 +58,26 @@ class NoteReport:
         return out
 
 
-def finding_json(f: Finding) -> dict[str, Any]:
-    """A finding as the --json contract shows it."""
-    return {"pass": f.pass_name, "kind": f.kind, "severity": f.severity, "line": f.line,
-            "end_line": f.end_line, "message": f.message, "data": dict(f.data)}
+def _identity(line: int) -> int:
+    return line
+
+
+def finding_json(f: Finding, to_file: Callable[[int], int] = _identity) -> dict[str, Any]:
+    """A finding as the --json contract shows it, its note lines mapped to file lines by `to_file`."""
+    return {"pass": f.pass_name, "kind": f.kind, "severity": f.severity, "line": to_file(f.line),
+            "end_line": to_file(f.end_line), "message": f.message, "data": dict(f.data)}
+
+
+def _targets_json(note: Note, to_file: Callable[[int], int]) -> list[dict[str, Any]]:
+    return [{"kind": t.kind, "type": t.type, "line": to_file(t.line), "end_line": to_file(t.end_line)}
+            for t in note.targets]
 
 
 class Runner:
     """Holds what a run needs (config, passes, cache) and processes notes one at a time."""
 
     def __init__(self, vault: Path, config: Config, passes: Sequence[Registered], options: RunOptions,
-                 cache: Cache | None = None) -> None:
+                 cache: Cache | None = None, installed: Sequence[str] = ()) -> None:
         self.vault = vault
         self.config = config
         self.passes = [p for p in passes if not isinstance(p.impl, BaseException)]
@@ -76,6 +86,7 @@ class Runner:
         self.cache = cache or Cache(None)
         owned = None if options.mode == "clean" else frozenset(p.name for p in self.passes)
         self.owned = owned
+        self.known = frozenset([*installed, *(p.name for p in passes)])
         self.fingerprint = digest(
             __version__, options.mode, str(options.offline), repr(config.vaultkit),
             json.dumps(config.passes, sort_keys=True, default=str),
@@ -104,7 +115,7 @@ class Runner:
     def parse(self, nf: NoteFile, raw: bytes, report: NoteReport) -> Note | None:
         """Parse, turning bad input into an error report."""
         try:
-            return parse_note(raw, nf.rel, self.config.vaultkit, self.owned)
+            return parse_note(raw, nf.rel, self.config.vaultkit, self.owned, self.known)
         except NoteError as exc:
             report.status, report.error = "error", str(exc)
             return None
@@ -155,9 +166,10 @@ class Runner:
                     {"pass": p.name}, "vaultkit")
             for p in self.broken if note.targets
         ]
+        written_line: Callable[[int], int] = _identity  # clean writes exactly `note.lines`
         if self.options.mode == "clean":
             new_text = note.text
-            findings += [Finding("managed-block-edited", "warning", b.line, b.end_line,
+            findings += [Finding("managed-block-edited", "warning", note.note_line(b.line), note.note_line(b.end_line),
                                  f"the {b.pass_name} callout was edited by hand, so clean leaves it", {}, "vaultkit")
                          for b in note.blocks if not b.intact]
             crashed = False
@@ -168,22 +180,24 @@ class Runner:
             findings += pass_findings
             for out in outputs:
                 findings += [_named(f, out.name) for f in out.result.findings]
-            for t in note.targets:
-                if t.glued:
-                    line = note.file_line(t.line)
-                    findings.append(Finding(
-                        "glued-callout", "warning", line, line,
-                        f"line {line}: `[!{t.type}]` directly follows a quote, so Obsidian shows it as quote text, "
-                        f"not a callout — add a blank line before line {line}", {}, "vaultkit"))
+            findings += [Finding(
+                "glued-callout", "warning", t.line, t.line,
+                f"`[!{t.type}]` directly follows a quote, so Obsidian shows it as quote text, "
+                "not a callout — add a blank line before this line", {}, "vaultkit") for t in note.targets if t.glued]
             rendered = compose(note, outputs)
             findings += rendered.findings
             new_text = rendered.text
-        report.targets = [{"kind": t.kind, "type": t.type, "line": note.file_line(t.line),
-                           "end_line": note.file_line(t.end_line)} for t in note.targets]
-        report.findings = [finding_json(f) for f in sorted(findings, key=_order)]
+            written_line = rendered.new_line
+        findings.sort(key=_order)
+        report.targets = _targets_json(note, note.file_line)
+        report.findings = [finding_json(f, note.file_line) for f in findings]
         new = encode(new_text, note.decoded.bom)
         report.changed = new != raw
         report.digest = digest(new if not self.options.dry_run else raw)
+        if report.changed and not self.options.dry_run:
+            # What the cache keeps must describe the file as vaultkit leaves it.
+            report.cached = {"targets": _targets_json(note, written_line),
+                             "findings": [finding_json(f, written_line) for f in findings]}
         if report.changed and self.options.diff:
             report.diff = unified_diff(nf.rel, raw, new)
         if report.changed and not self.options.dry_run and not crashed:
@@ -294,7 +308,8 @@ def iter_reports(runner: Runner, notes: Iterable[NoteFile],
         if use_stat_cache and rep.status == "ok" and (rep.written or not rep.changed):
             try:
                 st = os.stat(nf.path)
-                body = json.dumps({k: v for k, v in rep.__dict__.items() if k not in ("written", "changed", "diff")})
+                keep = {k: v for k, v in rep.__dict__.items() if k not in ("written", "changed", "diff", "cached")}
+                body = json.dumps({**keep, **(rep.cached or {})})
                 record.append((nf.rel, st.st_mtime_ns, st.st_size, rep.digest, runner.fingerprint, body))
             except OSError:
                 pass

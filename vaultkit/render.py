@@ -7,9 +7,11 @@ adds is exactly what `clean` removes.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from vaultkit.errors import ParseError
 from vaultkit.managed import CREATED_KEY, CREATED_VALUE, block_lines, separator
 from vaultkit.note import Note, Target, load_yaml
 from vaultkit.passes import Finding, PassResult, Scalar
@@ -27,21 +29,27 @@ class PassOutput:
 
 @dataclass
 class Rendered:
-    """The note's new text and the findings rendering itself produced."""
+    """The note's new text, the findings rendering itself produced, and where lines moved."""
 
     text: str
     findings: list[Finding] = field(default_factory=list)
+    inserted: list[tuple[int, int]] = field(default_factory=list)  # (before note line index, count)
+
+    def new_line(self, line: int) -> int:
+        """Where 1-based line `line` of `note.lines` is in the rendered text."""
+        return line + sum(count for at, count in self.inserted if at < line)
 
 
 def compose(note: Note, outputs: Sequence[PassOutput]) -> Rendered:
     """The note's text with every pass's callouts and properties in place."""
     lines = list(note.lines)
     findings: list[Finding] = []
+    inserted: list[tuple[int, int]] = []
     nl = note.decoded.newline
     edited = {(b.pass_name, b.target_id): b for b in note.blocks if not b.intact}
     for b in edited.values():
         findings.append(
-            Finding("managed-block-edited", "warning", b.line, b.end_line,
+            Finding("managed-block-edited", "warning", note.note_line(b.line), note.note_line(b.end_line),
                     f"the {b.pass_name} callout was edited by hand, so vaultkit leaves it as it is — "
                     "delete it to get a fresh one", {"pass": b.pass_name}, "vaultkit")
         )
@@ -53,19 +61,26 @@ def compose(note: Note, outputs: Sequence[PassOutput]) -> Rendered:
             by_target.setdefault(d.target, []).append((out.name, out.input_hash, d.title or out.name, d.body))
     # Insert bottom-up so earlier indices stay valid; at one end line, deeper targets go first.
     for target in sorted(by_target, key=lambda t: (t.end_line, t.depth), reverse=True):
+        before = len(lines)
         lines = _insert_blocks(lines, target, by_target[target], nl)
+        inserted.append((target.end_line, len(lines) - before))
     properties = _properties(note, outputs)
     if properties:
-        new_lines, problem = _with_properties(note, lines, properties, nl)
+        new_lines, problem, at = _with_properties(note, lines, properties, nl)
         if problem:
             findings.append(Finding("properties-skipped", "warning", 1, 1, problem, {}, "vaultkit"))
         else:
+            inserted.append((at, len(new_lines) - len(lines)))
             lines = new_lines
-    return Rendered("".join(lines), findings)
+    return Rendered("".join(lines), findings, inserted)
 
 
 def _insert_blocks(lines: list[str], target: Target, blocks: list[tuple[str, str, str, str]], nl: str) -> list[str]:
     at = target.end_line  # 0-based index of the line after the target
+    if at > 0 and eol(lines[at - 1]):
+        # Use the ending of the line we insert after: a lone CR followed by our LF
+        # would otherwise merge into one CRLF and swallow a line break.
+        nl = eol(lines[at - 1])
     depth = max(target.depth, 1)
     sep = separator(depth)
     following = strip_eol(lines[at]) if at < len(lines) else None
@@ -90,7 +105,7 @@ def _properties(note: Note, outputs: Sequence[PassOutput]) -> dict[str, Scalar]:
     props: dict[str, Scalar] = {}
     for out in outputs:
         for key, value in sorted(out.result.properties.items()):
-            props[f"{prefix}{out.name}_{key}"] = value
+            props[f"{prefix}{property_name(out.name, key)}"] = value
     return props
 
 
@@ -101,26 +116,47 @@ def _yaml_scalar(value: Scalar | Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _with_properties(note: Note, lines: list[str], props: Mapping[str, Scalar], nl: str) -> tuple[list[str], str]:
-    """Add vaultkit's keys at the end of the frontmatter (creating it if needed), then verify."""
+def _with_properties(
+    note: Note, lines: list[str], props: Mapping[str, Scalar], nl: str
+) -> tuple[list[str], str, int]:
+    """Add vaultkit's keys at the end of the frontmatter (creating it if needed), then verify.
+
+    Returns the new lines, a problem ('' if none) and the note line index the keys went before.
+    """
     fm = note.frontmatter
-    rows = [f"{key}: {_yaml_scalar(value)}{nl}" for key, value in props.items()]
     if fm is None:
         prefix = note.config.property_prefix
+        rows = [f"{key}: {_yaml_scalar(value)}{nl}" for key, value in props.items()]
         created = [f"---{nl}", f"{prefix}{CREATED_KEY}: {CREATED_VALUE}{nl}", *rows, f"---{nl}"]
         new = created + lines
-        start, end = 1, len(created) - 1
+        start, end, at = 1, len(created) - 1, 0
         human: Mapping[str, Any] = {}
     else:
         if not fm.is_mapping:
-            return lines, "frontmatter is not a key: value mapping, so vaultkit adds no properties to it"
+            return lines, "frontmatter is not a key: value mapping, so vaultkit adds no properties to it", 0
         close = fm.end_line - 1  # 0-based index of the closing ---
+        nl = eol(lines[close - 1]) if close > 0 and eol(lines[close - 1]) else nl
+        rows = [f"{key}: {_yaml_scalar(value)}{nl}" for key, value in props.items()]
         new = lines[:close] + rows + lines[close:]
-        start, end = 1, close + len(rows)
+        start, end, at = 1, close + len(rows), close
         human = fm.data
-    data = load_yaml("".join(new[start:end]))
-    if not isinstance(data, dict) or any(data.get(k) != v for k, v in human.items()) or any(
-        data.get(k) != v for k, v in props.items()
-    ):
-        return lines, "adding properties would change how the frontmatter reads, so vaultkit left it alone"
-    return new, ""
+    problem = "adding properties would change how the frontmatter reads, so vaultkit left it alone"
+    try:
+        data = load_yaml("".join(new[start:end]))
+    except ParseError:
+        return lines, problem, at
+    if not isinstance(data, dict) or _plain(human) != _plain({k: data.get(k) for k in human}) or _plain(
+        props
+    ) != _plain({k: data.get(k) for k in props}):
+        return lines, problem, at
+    return new, "", at
+
+
+def _plain(value: Any) -> str:
+    """A comparable form of YAML data (NaN equals NaN here; dates compare as text)."""
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def property_name(pass_name: str, key: str) -> str:
+    """`<pass>_<key>` with anything but letters, digits, `_` and `-` made `_`, so clean can find it."""
+    return re.sub(r"[^\w-]", "_", f"{pass_name}_{key}")

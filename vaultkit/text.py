@@ -28,7 +28,7 @@ def decode(raw: bytes, where: str = "") -> Decoded:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
+        line = len(_NEWLINE.findall(raw[: exc.start].decode("utf-8", "replace"))) + 1
         raise ParseError(f"not valid UTF-8 (byte {exc.start}, line {line}) — re-save the note as UTF-8") from exc
     bom = text.startswith(BOM)
     if bom:

@@ -26,6 +26,9 @@ def replace_note(path: Path, expected: bytes, new: bytes) -> bool:
     """
     if new == expected:
         return False
+    # A symlinked note stays a symlink: write the file it points to (the scan
+    # only yields links that stay inside the vault).
+    path = Path(os.path.realpath(path))
     try:
         st = os.stat(path)
     except OSError as exc:

@@ -1,0 +1,49 @@
+"""Shared test setup: an isolated cache directory and the Hypothesis profiles."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "vaultkit",
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("ci", parent=settings.get_profile("vaultkit"), derandomize=True, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI", "").lower() == "true" else "vaultkit")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Module- and session-scoped fixtures run before function fixtures: keep them off the user's cache too."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VAULTKIT_CACHE_DIR", str(tmp_path_factory.mktemp("vaultkit-cache-session")))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty cache directory (never the user's)."""
+    path = tmp_path_factory.mktemp("vaultkit-cache")
+    monkeypatch.setenv("VAULTKIT_CACHE_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def vk(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run the CLI in-process: vk("run", path, "--json") -> (exit code, stdout, stderr)."""
+    from vaultkit.cli import run_cli
+
+    def call(*args: object) -> tuple[int, str, str]:
+        capsys.readouterr()  # drop anything printed before
+        code = run_cli([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return call

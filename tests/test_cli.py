@@ -1,0 +1,199 @@
+"""cli: exit codes (0 ok, 1 findings under --check, 2 usage/config), help, passes, python -m."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+import click
+import pytest
+
+from support import by_path, run_json, snapshot, write_note
+from vaultkit.cli import cli
+
+VK = Callable[..., tuple[int, str, str]]
+
+AI = "> [!ai]+ AI\n> An answer.\n"
+GLUED = "> 1. Prompt\n> [!ai]+ AI\n> An answer.\n"
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    root = tmp_path / "vault"
+    write_note(root, "a.md", AI)
+    write_note(root, "plain.md", "Just text.\n")
+    return root
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    ([], 0),
+    (["--check"], 0),                          # only info findings
+    (["--check", "--fail-on", "error"], 0),
+    (["--check", "--fail-on", "warning"], 0),
+    (["--check", "--fail-on", "info"], 1),
+    (["--fail-on", "info"], 0),                # without --check findings never fail
+])
+def test_check_exit_codes_info(vault: Path, vk: VK, args: list[str], code: int) -> None:
+    assert vk("run", vault, "--offline", "--no-cache", *args)[0] == code
+
+
+def test_check_exit_codes_warning(tmp_path: Path, vk: VK) -> None:
+    root = tmp_path / "v"
+    write_note(root, "g.md", GLUED)
+    assert vk("run", root, "--offline", "--check", "--dry-run")[0] == 0
+    assert vk("run", root, "--offline", "--check", "--fail-on", "warning", "--dry-run")[0] == 1
+    assert vk("run", root, "--offline", "--check", "--fail-on", "info", "--dry-run")[0] == 1
+
+
+def test_check_fails_on_a_note_that_could_not_be_read(tmp_path: Path, vk: VK) -> None:
+    root = tmp_path / "v"
+    write_note(root, "bad.md", b"\xff\xfe")
+    assert vk("run", root, "--offline")[0] == 0
+    assert vk("run", root, "--offline", "--check")[0] == 1
+
+
+def test_check_with_dry_run_writes_nothing(vault: Path, vk: VK) -> None:
+    before = snapshot(vault)
+    assert vk("run", vault, "--offline", "--check", "--fail-on", "info", "--dry-run")[0] == 1
+    assert snapshot(vault) == before
+
+
+@pytest.mark.parametrize("flag", ["--only", "--skip"])
+def test_unknown_pass_name_is_a_usage_error(vault: Path, vk: VK, flag: str) -> None:
+    before = snapshot(vault)
+    code, out, err = vk("run", vault, flag, "nosuchpass")
+    assert code == 2
+    assert "nosuchpass" in err and "stats" in err
+    assert out == ""
+    assert snapshot(vault) == before
+
+
+@pytest.mark.parametrize(("toml", "named"), [
+    ("[vaultkit]\ncallout_typez = ['ai']\n", "callout_typez"),
+    ("[passes.nosuchpass]\nx = 1\n", "nosuchpass"),
+    ("[vaultkit\n", "TOML"),
+])
+def test_bad_config_is_a_usage_error_naming_the_problem(vault: Path, vk: VK, toml: str, named: str) -> None:
+    (vault / ".vaultkit.toml").write_text(toml)
+    before = snapshot(vault)
+    code, _, err = vk("run", vault, "--offline")
+    assert code == 2
+    assert named in err
+    assert err.count("\n") == 1  # printed once
+    assert snapshot(vault) == before
+
+
+def test_missing_config_file_and_vault_and_note_are_usage_errors(vault: Path, tmp_path: Path, vk: VK) -> None:
+    assert vk("run", vault, "--config", tmp_path / "nope.toml")[0] == 2
+    code, _, err = vk("run", tmp_path / "no-such-vault")
+    assert code == 2 and "no-such-vault" in err
+    code, _, err = vk("run", vault, "--file", vault / "missing.md")
+    assert code == 2 and "missing.md" in err
+
+
+@pytest.mark.parametrize("args", [["run", "--bogus"], ["run", "--fail-on", "fatal"], ["run", "--jobs", "0"], ["nosuchcommand"]])
+def test_bad_flags_are_usage_errors(vault: Path, vk: VK, args: list[str]) -> None:
+    code, _, err = vk(*args)
+    assert code == 2
+    assert err
+
+
+def test_file_option_processes_only_that_note(tmp_path: Path, vk: VK) -> None:
+    root = tmp_path / "v"
+    write_note(root, "a.md", AI)
+    write_note(root, "b.md", AI)
+    (root / ".vaultkit.toml").write_text("")
+    code, doc, _ = run_json(vk, "run", "--file", root / "a.md", "--offline")
+    assert code == 0
+    assert [n["path"] for n in doc["notes"]] == ["a.md"]
+    assert "vaultkit:stats" in (root / "a.md").read_text()
+    assert (root / "b.md").read_text() == AI
+
+
+def test_clean_restores_and_dry_run_diff_shows_removals(vault: Path, vk: VK) -> None:
+    before = snapshot(vault)
+    assert vk("run", vault, "--offline")[0] == 0
+    written = snapshot(vault)
+    assert written != before
+    code, out, err = vk("clean", vault, "--dry-run", "--diff")
+    assert code == 0
+    assert snapshot(vault) == written
+    assert out.startswith("--- a/a.md\n+++ b/a.md\n")
+    assert not [x for x in out.splitlines() if x.startswith("+") and not x.startswith("+++")]
+    code, doc, err = run_json(vk, "clean", vault)
+    assert code == 0
+    assert snapshot(vault) == before
+    assert doc["summary"]["written"] == 1
+    # clean of a clean vault writes nothing
+    assert run_json(vk, "clean", vault)[1]["summary"]["written"] == 0
+
+
+def test_summary_line_on_stderr(vault: Path, vk: VK) -> None:
+    code, out, err = vk("run", vault, "--offline")
+    assert code == 0
+    assert out == ""  # stdout is for --json and --diff only
+    (line,) = err.splitlines()
+    assert "2 notes" in line and "1 written" in line and "0 errors" in line
+
+
+def test_passes_lists_stats(vk: VK) -> None:
+    code, out, _ = vk("passes")
+    assert code == 0
+    (row,) = [x for x in out.splitlines() if x.split()[0] == "stats"]
+    assert "vaultkit_plugins.stats:StatsPass" in row
+    code, out, _ = vk("passes", "--json")
+    assert code == 0
+    (entry,) = [p for p in json.loads(out) if p["name"] == "stats"]
+    assert entry["scope"] == "note" and entry["error"] is None and entry["version"]
+
+
+def test_python_dash_m_vaultkit(tmp_path: Path) -> None:
+    env = {**os.environ, "VAULTKIT_CACHE_DIR": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "vaultkit", "passes"], capture_output=True, text=True,
+                          cwd=tmp_path, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert any(x.split()[:1] == ["stats"] for x in proc.stdout.splitlines())
+    proc = subprocess.run([sys.executable, "-m", "vaultkit", "run", str(tmp_path / "missing")], capture_output=True,
+                          text=True, cwd=tmp_path, env=env, timeout=120)
+    assert proc.returncode == 2
+    assert "missing" in proc.stderr
+
+
+def _commands() -> list[tuple[str, click.Command]]:
+    assert isinstance(cli, click.Group)
+    return [("vaultkit", cli), *((f"vaultkit {n}", c) for n, c in sorted(cli.commands.items()))]
+
+
+@pytest.mark.parametrize(("name", "command"), _commands(), ids=[n for n, _ in _commands()])
+def test_every_command_has_help_with_an_example(name: str, command: click.Command, vk: VK) -> None:
+    args = name.split()[1:]
+    code, out, _ = vk(*args, "--help")
+    assert code == 0
+    assert "Example:" in out
+    assert "Usage:" in out
+    for param in command.params:
+        if isinstance(param, click.Option) and not param.hidden:
+            assert param.help, f"{name} {param.opts[0]} has no help text"
+
+
+def test_expected_commands_exist() -> None:
+    assert {"run", "clean", "passes"} <= set(cli.commands)
+
+
+def test_version(vk: VK) -> None:
+    from vaultkit import __version__
+
+    code, out, _ = vk("--version")
+    assert code == 0 and __version__ in out
+
+
+def test_run_without_a_vault_uses_the_current_folder(vault: Path, vk: VK, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(vault)
+    code, doc, _ = run_json(vk, "run", "--offline")
+    assert code == 0
+    assert by_path(doc)["a.md"]["written"] is True
+
