@@ -95,7 +95,7 @@ def test_missing_config_file_and_vault_and_note_are_usage_errors(vault: Path, tm
     assert code == 2 and "missing.md" in err
 
 
-@pytest.mark.parametrize("args", [["run", "--bogus"], ["run", "--fail-on", "fatal"], ["run", "--jobs", "0"], ["nosuchcommand"]])
+@pytest.mark.parametrize("args", [["run", "--bogus"], ["run", "--fail-on", "fatal"], ["run", "--jobs", "-1"], ["nosuchcommand"]])
 def test_bad_flags_are_usage_errors(vault: Path, vk: VK, args: list[str]) -> None:
     code, _, err = vk(*args)
     assert code == 2

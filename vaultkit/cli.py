@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -80,6 +81,8 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
             raise ConfigError(f"{f}: no such note")
     installed = discover() if mode == "run" else []
     chosen = select(installed, only, skip, config) if mode == "run" else []
+    if jobs == 0:
+        jobs = min(os.cpu_count() or 1, 8)
     options = RunOptions(mode, dry_run, diff, offline, tuple(Path(f) for f in files), jobs, not no_cache)
     cache = Cache(None if no_cache or mode == "clean" else cache_path(root))
     started = time.monotonic()
@@ -127,7 +130,8 @@ def cli() -> None:
 @click.option("--check", is_flag=True, help="Exit 1 when a finding at or above --fail-on exists (for CI).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
               help="Lowest severity that fails --check.")
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0, show_default=True,
+              help="Worker processes; 0 uses every CPU for vault-wide runs.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file instead of VAULT/.vaultkit.toml.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 def run(vault: str | None, **kwargs: Any) -> int:

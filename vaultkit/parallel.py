@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from vaultkit.vault import NoteFile
 
 _RUNNER: Runner | None = None
+CHUNK = 64  # notes per task: few enough round trips, small enough for a steady progress bar
 
 
 def _init(path: object) -> None:
@@ -20,14 +21,20 @@ def _init(path: object) -> None:
     _RUNNER.cache = Cache(path)  # type: ignore[arg-type]  # SQLite connections must not cross a fork
 
 
-def _one(nf: NoteFile) -> NoteReport:
+def _chunk(notes: list[NoteFile]) -> list[NoteReport]:
     assert _RUNNER is not None
-    return _RUNNER.process(nf)
+    reports = [_RUNNER.process(nf) for nf in notes]
+    _RUNNER.flush()
+    return reports
 
 
 def run_parallel(runner: Runner, todo: list[NoteFile],
                  on_done: Callable[[NoteReport], None] | None) -> list[tuple[NoteFile, NoteReport]]:
-    """Fan notes out to `runner.options.jobs` processes, keeping the input order."""
+    """Fan notes out to `runner.options.jobs` processes, keeping the input order.
+
+    Needs the fork start method, so passes registered at runtime (tests) reach
+    the workers; elsewhere it runs in this process.
+    """
     global _RUNNER
     methods = multiprocessing.get_all_start_methods()
     if "fork" not in methods:  # passes injected at runtime would not reach spawned workers
@@ -38,10 +45,12 @@ def run_parallel(runner: Runner, todo: list[NoteFile],
     try:
         with ProcessPoolExecutor(runner.options.jobs, mp_context=ctx, initializer=_init,
                                  initargs=(runner.cache.path,)) as pool:
-            for nf, rep in zip(todo, pool.map(_one, todo, chunksize=32)):
-                out.append((nf, rep))
-                if on_done:
-                    on_done(rep)
+            chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
+            for chunk, reports in zip(chunks, pool.map(_chunk, chunks)):
+                for nf, rep in zip(chunk, reports):
+                    out.append((nf, rep))
+                    if on_done:
+                        on_done(rep)
     finally:
         _RUNNER = None
     return out

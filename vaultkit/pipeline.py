@@ -30,7 +30,7 @@ class RunOptions:
     diff: bool = False
     offline: bool = False
     files: tuple[Path, ...] = ()
-    jobs: int = 1
+    jobs: int = 1  # the CLI passes 0 -> one per CPU
     use_cache: bool = True
 
 
@@ -87,11 +87,17 @@ class Runner:
         owned = None if options.mode == "clean" else frozenset(p.name for p in self.passes)
         self.owned = owned
         self.known = frozenset([*installed, *(p.name for p in passes)])
+        self.pending: list[tuple[str, Any]] = []  # pass results to cache, written in one transaction
         self.fingerprint = digest(
             __version__, options.mode, str(options.offline), repr(config.vaultkit),
             json.dumps(config.passes, sort_keys=True, default=str),
             *[f"{p.name}={p.version}" for p in self.passes],
         )
+
+    def flush(self) -> None:
+        """Write the pass results gathered so far to the cache."""
+        self.cache.put_results(self.pending)
+        self.pending = []
 
     def context(self, p: Registered) -> Context:
         """The context a pass sees: its own options, the run's offline flag and the config."""
@@ -145,7 +151,7 @@ class Runner:
                     findings.append(pass_error(p, exc))
                     continue
                 if self.options.use_cache:
-                    self.cache.put_results([(key, _result_to_json(result))])
+                    self.pending.append((key, _result_to_json(result)))
             outputs.append(PassOutput(p.name, key[:12], result))
         return outputs, findings, crashed
 
@@ -313,6 +319,7 @@ def iter_reports(runner: Runner, notes: Iterable[NoteFile],
                 record.append((nf.rel, st.st_mtime_ns, st.st_size, rep.digest, runner.fingerprint, body))
             except OSError:
                 pass
+    runner.flush()
     runner.cache.put_notes(record + refresh)
     order = {nf.rel: i for i, nf in enumerate(notes)} if isinstance(notes, list) else {}
     if order:

@@ -1,0 +1,44 @@
+"""The README is the user's manual: every command, flag, config key and pass it must name, it names."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import click
+import pytest
+
+from vaultkit.cli import cli
+from vaultkit.config import LlmConfig, NetConfig, VaultConfig, WatchConfig
+from vaultkit.passes import discover
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_is_documented_with_help_and_example(name: str) -> None:
+    command = cli.commands[name]
+    assert f"vaultkit {name}" in README
+    assert command.help and "Example:" in command.help
+    for param in command.params:
+        if isinstance(param, click.Option) and not param.hidden:
+            assert param.help, f"{name} {param.opts} has no help"
+            assert any(opt in README for opt in param.opts), f"README does not mention {name} {param.opts}"
+
+
+@pytest.mark.parametrize("section", [VaultConfig, NetConfig, LlmConfig, WatchConfig])
+def test_every_config_key_is_documented(section: type) -> None:
+    for f in fields(section):
+        assert f"{f.name} =" in README, f"README does not document config key {f.name}"
+
+
+def test_every_installed_pass_is_documented() -> None:
+    for p in discover():
+        assert f"`{p.name}`" in README, f"README does not document pass {p.name}"
+
+
+def test_readme_commands_use_python_311_and_sample_vault() -> None:
+    assert "vaultkit run sample_vault" in README
+    assert ".venv/bin/pytest" in README
+    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text(encoding="utf-8")
+    assert "pip install -q -e '.[test]' && .venv/bin/pytest -q" in ci
