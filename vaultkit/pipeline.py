@@ -7,7 +7,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 from vaultkit import __version__
 from vaultkit.cache import Cache
@@ -276,7 +276,7 @@ def files_for(vault: Path, config: Config, options: RunOptions) -> list[NoteFile
     return out
 
 
-def iter_reports(runner: Runner, notes: Iterable[NoteFile],
+def iter_reports(runner: Runner, notes: Sequence[NoteFile],
                  on_done: Callable[[NoteReport], None] | None = None) -> list[NoteReport]:
     """Process notes in order, using the stat cache to skip unchanged ones."""
     vault_passes = [p for p in runner.passes if p.is_vault_pass]
@@ -321,9 +321,8 @@ def iter_reports(runner: Runner, notes: Iterable[NoteFile],
                 pass
     runner.flush()
     runner.cache.put_notes(record + refresh)
-    order = {nf.rel: i for i, nf in enumerate(notes)} if isinstance(notes, list) else {}
-    if order:
-        reports.sort(key=lambda r: order.get(r.path, 0))
+    order = {nf.rel: i for i, nf in enumerate(notes)}
+    reports.sort(key=lambda r: order.get(r.path, 0))
     return reports
 
 
