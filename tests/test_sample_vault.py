@@ -19,6 +19,7 @@ PERPLEXITY = f"{SCALING}/Diminishing returns — Perplexity chat.md"
 ESSAY = f"{SCALING}/Scaling essay — revised draft and AGI chat.md"
 SURVEY = f"{SCALING}/Survey of large language models (AutoSurvey).md"
 BEYOND = "Reading/Beyond Bigger — the emerging paradigm of efficient AI.md"
+BRUTE = "Reading/Beyond Brute Force — rethinking the scaling laws.md"
 
 EXPECTED_HEADERS = {
     PERPLEXITY: [59, 109, 134, 160, 174, 188],
@@ -112,10 +113,17 @@ def test_lazy_continuation_target_spans_to_the_blank_line(runs: Runs) -> None:
 
 
 def test_ai_marked_notes_are_note_targets(runs: Runs) -> None:
-    for rel in (BEYOND, SURVEY):
+    for rel in (BEYOND, SURVEY, BRUTE):
         kinds = [(t["kind"], t["type"]) for t in by_path(runs.first)[rel]["targets"]]
         assert ("note", "ai") in kinds
-    assert by_path(runs.first)["Reading/Beyond Brute Force — rethinking the scaling laws.md"]["targets"] == []
+    assert by_path(runs.first)["Daily/2026-11-20.md"]["targets"] == []
+
+
+def test_seed_citation_problems_are_found(runs: Runs) -> None:
+    found = {(n["path"], f["kind"], f["line"]) for n in runs.first["notes"] for f in n["findings"]
+             if f["pass"] == "citations"}
+    assert (BRUTE, "source-mismatch", 30) in found  # a robotics article cited by an essay on scaling laws
+    assert (PERPLEXITY, "year-mismatch", 207) in found  # "Maass et al. (2002)" vs the (2001) reference
 
 
 def test_bad_notes_are_errors_and_untouched(runs: Runs) -> None:

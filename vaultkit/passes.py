@@ -66,6 +66,8 @@ class NotePass(Protocol):
     """A pass that analyses one note at a time (most passes)."""
 
     version: str  # bump when output changes: it is part of the cache key
+    # (optional) options: dict[str, object] — the pass's option names and defaults; other keys
+    # in its [passes.<name>] table are config errors
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:
         """Return what this pass finds in `note` (its targets are `note.targets`)."""
@@ -140,6 +142,12 @@ def select(available: Sequence[Registered], only: Sequence[str] = (), skip: Sequ
         for name in config.passes:
             if name not in names:
                 raise ConfigError(f"{config.source}: [passes.{name}] names no installed pass — installed: {', '.join(sorted(names))}")
+        for r in available:
+            declared = getattr(r.impl, "options", None)
+            unknown = set(config.pass_options(r.name)) - set(declared or ()) if isinstance(declared, dict) else set()
+            if unknown:
+                raise ConfigError(f"{config.source}: [passes.{r.name}] unknown key '{sorted(unknown)[0]}' — known keys: "
+                                  f"enabled, {', '.join(sorted(declared or ()))}")
     chosen = [r for r in available if (not only or r.name in only) and r.name not in skip]
     if config is not None and not only:
         chosen = [r for r in chosen if config.pass_enabled(r.name)]

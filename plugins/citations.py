@@ -1,0 +1,227 @@
+"""`citations`: structural checks of markers, reference lists and identifiers in AI text."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from vaultkit import Context, Display, Finding, Note, PassResult, Target
+from ._idents import arxiv_date, arxiv_problem, doi_problem, url_problem
+from ._md import escape
+from ._refs import mask, parse, scheme_typos, source_line, target_lines
+from ._refs_model import Citations, Reference
+
+SEVERITY = {
+    "dangling-marker": "warning",
+    "unused-reference": "info",
+    "duplicate-reference": "warning",
+    "malformed-url": "warning",
+    "malformed-identifier": "warning",
+    "year-mismatch": "warning",
+    "arxiv-id-mismatch": "warning",
+    "source-mismatch": "warning",
+}
+OPTIONS = {
+    "check_links": True,
+    "verify_metadata": True,
+    "arxiv_url": "https://export.arxiv.org/api/query",
+    "crossref_url": "https://api.crossref.org/works",
+    "openalex_url": "https://api.openalex.org/works",
+    "semantic_scholar_url": "https://api.semanticscholar.org/graph/v1",
+    "mailto": "",
+    "source_overlap": 0.2,
+}
+_STOP = set(
+    "the and for with from that this into over under about your you are was were has have had how why what "
+    "when who will can its our out new com www html htm php amp utm index page post article blog news story "
+    "based original".split()
+)
+
+
+class CitationsPass:
+    """Checks citation markers, reference lists, identifiers and source lines in AI text."""
+
+    version = "1"
+    options = OPTIONS
+
+    def analyze(self, note: Note, ctx: Context) -> PassResult:
+        """Offline structural checks for every target; one callout per target with problems."""
+        unknown = set(ctx.options) - set(OPTIONS)
+        if unknown:
+            raise ValueError(f"unknown option(s) in [passes.citations]: {', '.join(sorted(unknown))}")
+        findings: list[Finding] = []
+        displays: list[Display] = []
+        total_refs = total_markers = 0
+        threshold = float(ctx.options.get("source_overlap", OPTIONS["source_overlap"]))
+        for target in note.targets:
+            cites = parse(note, target)
+            total_refs += len(cites.references)
+            total_markers += len(cites.markers)
+            found = check(note, target, cites, threshold)
+            findings += found
+            if found:
+                displays.append(Display(target, render(found), "Citations"))
+        props: dict[str, int] = {}
+        if note.targets:
+            props = {"references": total_refs, "markers": total_markers, "problems": len(findings)}
+        return PassResult(tuple(findings), tuple(displays), props)
+
+
+def check(note: Note, target: Target, cites: Citations, threshold: float = 0.2) -> list[Finding]:
+    """Every offline problem in one target, ordered by line."""
+    out: list[Finding] = []
+    out += _markers(cites)
+    out += _duplicates(cites.references)
+    out += _identifiers(note, target, cites)
+    out += _years(cites)
+    out += _source(note, target, threshold)
+    return sorted(out, key=lambda f: (f.line, f.kind))
+
+
+def _finding(kind: str, line: int, message: str, **data: Any) -> Finding:
+    return Finding(kind, SEVERITY[kind], line, line, message, data)  # type: ignore[arg-type]
+
+
+def _markers(cites: Citations) -> list[Finding]:
+    entries = {r.number: r for r in cites.references if r.number is not None}
+    out = []
+    reported: set[int] = set()
+    for m in cites.markers:
+        if m.number not in entries and m.number not in reported:
+            reported.add(m.number)
+            where = "the reference list" if entries else "any reference list"
+            out.append(_finding("dangling-marker", m.line, f"[{m.number}] has no entry in {where}", marker=m.number))
+    if cites.markers:
+        cited = {m.number for m in cites.markers}
+        for number, ref in sorted(entries.items()):
+            if number not in cited:
+                out.append(_finding("unused-reference", ref.line, f"{ref.label} is never cited in the text",
+                                    reference=number))
+    return out
+
+
+def normal_url(url: str) -> str:
+    """A URL without the differences that do not make it another page."""
+    parts = urlsplit(url.strip())
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not k.lower().startswith("utm_")))
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    return urlunsplit(("https", host, parts.path.rstrip("/"), query, ""))
+
+
+def normal_title(title: str) -> str:
+    """Case, punctuation and spacing do not make a different title."""
+    return " ".join(re.sub(r"[^\w\s]", " ", title.casefold()).split())
+
+
+def _duplicates(refs: tuple[Reference, ...]) -> list[Finding]:
+    out = []
+    seen_url: dict[str, Reference] = {}
+    seen_title: dict[str, Reference] = {}
+    for ref in refs:
+        dup = None
+        for url in ref.urls:
+            key = normal_url(url)
+            if key in seen_url and seen_url[key] is not ref:
+                dup = (seen_url[key], "the same URL")
+                break
+            seen_url.setdefault(key, ref)
+        title = normal_title(ref.title)
+        if dup is None and len(title.split()) >= 3:
+            if title in seen_title:
+                dup = (seen_title[title], "the same title")
+            seen_title.setdefault(title, ref)
+        if dup:
+            first, why = dup
+            name = f"[{first.number}]" if first.number is not None else f"the reference on line {first.line}"
+            out.append(_finding("duplicate-reference", ref.line, f"{ref.label} has {why} as {name}",
+                                other_line=first.line, other=first.number))
+    return out
+
+
+def _identifiers(note: Note, target: Target, cites: Citations) -> list[Finding]:
+    out = []
+    seen: set[tuple[str, int]] = set()
+    for url, line in cites.urls:
+        problem = url_problem(url)
+        if problem and (url, line) not in seen:
+            seen.add((url, line))
+            out.append(_finding("malformed-url", line, f"{url} — {problem}", url=url))
+    for line, text in target_lines(note, target):
+        for token in scheme_typos(mask(text)):
+            out.append(_finding("malformed-url", line, f"{token} — the scheme should be http:// or https://",
+                                url=token))
+    for ref in cites.references:
+        if ref.arxiv:
+            problem = arxiv_problem(ref.arxiv)
+            if problem:
+                out.append(_finding("malformed-identifier", ref.line, f"arXiv:{ref.arxiv} in {ref.label} — {problem}",
+                                    identifier=f"arXiv:{ref.arxiv}"))
+            elif ref.year and (date := arxiv_date(ref.arxiv)) and date[0] > ref.year:
+                out.append(_finding(
+                    "arxiv-id-mismatch", ref.line,
+                    f"arXiv:{ref.arxiv} was issued in {date[0]}-{date[1]:02d}, after the cited year {ref.year} "
+                    f"({ref.label})", identifier=f"arXiv:{ref.arxiv}", cited_year=ref.year))
+        if ref.doi:
+            problem = doi_problem(ref.doi)
+            if problem:
+                out.append(_finding("malformed-identifier", ref.line, f"doi:{ref.doi} in {ref.label} — {problem}",
+                                    identifier=f"doi:{ref.doi}"))
+    return out
+
+
+def _years(cites: Citations) -> list[Finding]:
+    """An author-year mention whose author's reference gives another year."""
+    by_author: dict[str, set[int]] = {}
+    for ref in cites.references:
+        if ref.authors and ref.year:
+            by_author.setdefault(ref.authors[0].casefold(), set()).add(ref.year)
+    out = []
+    for m in cites.mentions:
+        years = by_author.get(m.surname.casefold())
+        if years and m.year not in years:
+            listed = ", ".join(str(y) for y in sorted(years))
+            out.append(_finding("year-mismatch", m.line,
+                                f"{m.text} — the reference by {m.surname} gives {listed}",
+                                mention=m.text, reference_year=sorted(years)))
+    return out
+
+
+def _words(text: str) -> list[str]:
+    return [_stem(w) for w in re.findall(r"[a-z]{3,}", text.casefold()) if w not in _STOP]
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ies", "es", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _source(note: Note, target: Target, threshold: float) -> list[Finding]:
+    """A "based on the original article at URL" line whose URL is about something else."""
+    rows = target_lines(note, target)
+    out = []
+    for line, text in rows:
+        url = source_line(text)
+        if not url:
+            continue
+        path = urlsplit(url).path
+        slug = max((seg for seg in path.split("/") if seg), key=len, default="")
+        slug_words = set(_words(re.sub(r"[-_+.]", " ", slug)))
+        if len(slug_words) < 3:
+            continue
+        body = Counter(w for ln, t in rows if ln != line for w in _words(t))
+        shared = {w for w in slug_words if body[w] > 0}
+        overlap = len(shared) / len(slug_words)
+        if overlap < threshold:
+            out.append(_finding("source-mismatch", line,
+                                f"the source {url} is about '{' '.join(sorted(slug_words))}', which this text never "
+                                "mentions", url=url, overlap=round(overlap, 2)))
+    return out
+
+
+def render(findings: list[Finding]) -> str:
+    """One line per problem, for the managed callout."""
+    return "\n".join(f"- **{f.kind}**: {escape(f.message)}" for f in findings)
