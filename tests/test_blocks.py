@@ -95,12 +95,13 @@ def test_fence_glued_after_a_callout_never_ends_inside_the_fence() -> None:
     raw = b"> [!ai]\n> Code:\n```\nline\n\n> [!ai] inside\n```\nafter\n\nmine\n"
     out, note, _ = render(raw, [stats()])
     (t,) = note.targets
-    assert t.end_line == 8  # the fence and the line glued to it
-    # the managed block comes after the closing fence, and the fence is untouched
+    assert t.end_line == 2  # a fence ends the callout, as in CommonMark
+    # the managed block comes before the fence, kept apart from it by a blank line; the fence is untouched
     lines = out.decode().split("\n")
     first_block = next(i for i, x in enumerate(lines) if "%% vaultkit:" in x)
     fences = [i for i, x in enumerate(lines) if x == "```"]
-    assert len(fences) == 2 and first_block > fences[1]
+    assert len(fences) == 2 and first_block < fences[0]
+    assert lines[fences[0] - 1] == "" and lines[fences[0]: fences[1] + 1] == ["```", "line", "", "> [!ai] inside", "```"]
 
 
 def test_lazy_extension_stops_at_a_blank_line_after_a_list() -> None:

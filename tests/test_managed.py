@@ -105,7 +105,10 @@ def test_created_frontmatter_goes_only_when_nothing_human_is_left() -> None:
     made = ["---\n", "vaultkit_frontmatter: created\n", "vaultkit_stats_words: 3\n", "---\n", "body\n"]
     assert strip(made, "vaultkit_").lines == ["body\n"]
     person_added = ["---\n", "vaultkit_frontmatter: created\n", "title: mine\n", "vaultkit_stats_words: 3\n", "---\n", "body\n"]
-    assert strip(person_added, "vaultkit_").lines == ["---\n", "vaultkit_frontmatter: created\n", "title: mine\n", "---\n", "body\n"]
+    # clean keeps the person's key but not vaultkit's marker; a run (owned passes) keeps the marker
+    assert strip(person_added, "vaultkit_").lines == ["---\n", "title: mine\n", "---\n", "body\n"]
+    run = strip(person_added, "vaultkit_", frozenset({"stats"}))
+    assert run.lines == ["---\n", "vaultkit_frontmatter: created\n", "title: mine\n", "---\n", "body\n"]
 
 
 def test_property_prefix_is_honoured() -> None:

@@ -15,6 +15,9 @@ from vaultkit.markdown import COMMENT_TOKEN, block_parser
 CALLOUT_HEAD = re.compile(r"^\[!(?P<type>[^\]|\s]+)(?:\|(?P<meta>[^\]]*))?\](?P<fold>[+-]?)(?:[ \t]+(?P<title>.*))?$")
 # The same header on a raw line, after its quote markers (for headers markdown-it sees as text).
 _RAW_HEAD = re.compile(r"^[ ]{0,3}(?P<q>(?:>[ ]?)+)[ \t]*\[!(?P<type>[^\]|\s]+)(?:\|[^\]]*)?\][+-]?(?:[ \t].*)?$")
+# Blocks Obsidian shows inside a callout when they follow it without a blank line. A heading,
+# fence, rule or HTML block ends the callout, as in CommonMark.
+_LAZY = {"paragraph_open", "bullet_list_open", "ordered_list_open"}
 _NON_PROSE = {"fence": "code", "code_block": "code", "math_block": "math", "html_block": "html", COMMENT_TOKEN: "comment"}
 
 
@@ -76,7 +79,7 @@ def parse_blocks(body: str, offset: int, raw_lines: list[str], callout_types: tu
     top_level: list[tuple[int, int]] = []
     depth = 0
     for i, tok in enumerate(tokens):
-        if tok.level == 0 and tok.map and tok.nesting >= 0:
+        if tok.level == 0 and tok.map and tok.type in _LAZY:
             top_level.append((tok.map[0], tok.map[1]))
         if tok.type == "blockquote_open":
             depth += 1

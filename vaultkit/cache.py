@@ -55,8 +55,8 @@ class Cache:
             if row is None or row[0] != str(SCHEMA):
                 self.db.executescript("DELETE FROM notes; DELETE FROM results;")
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
-        except sqlite3.Error:
-            self.db = None  # a broken cache only costs speed
+        except (sqlite3.Error, OSError):
+            self.db = None  # a broken or unwritable cache only costs speed
 
     def note_entries(self, fingerprint: str) -> dict[str, tuple[int, int, str, str]]:
         """Every note recorded under this fingerprint: path -> (mtime_ns, size, digest, report)."""

@@ -13,7 +13,7 @@ import click
 
 from vaultkit.errors import ConfigError, VaultkitError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class Progress:
@@ -103,7 +103,7 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
                 click.echo(r.diff, nl=False)
     for line in problems(reports):
         click.echo(line, err=True)
-    click.echo(human_summary(reports, dry_run, seconds, "cleaned" if mode == "clean" else "written"), err=True)
+    click.echo(human_summary(reports, dry_run or diff, seconds, "cleaned" if mode == "clean" else "written"), err=True)
     if check and fails(reports, fail_on):
         return EXIT_FINDINGS
     return EXIT_OK
@@ -124,7 +124,7 @@ def cli() -> None:
 @click.option("--skip", multiple=True, metavar="NAME", help="Do not run this pass (repeatable).")
 @click.option("--file", "files", multiple=True, metavar="PATH", help="Process just this note (repeatable); for editor hooks.")
 @click.option("--dry-run", is_flag=True, help="Write nothing; report what would change.")
-@click.option("--diff", is_flag=True, help="Print a unified diff of what would change.")
+@click.option("--diff", is_flag=True, help="Print a unified diff of what would change; writes nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
 @click.option("--offline", is_flag=True, help="Make no network requests.")
 @click.option("--check", is_flag=True, help="Exit 1 when a finding at or above --fail-on exists (for CI).")
@@ -197,6 +197,12 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, VaultkitError) as exc:
         click.echo(f"vaultkit: error: {exc}", err=True)
         return EXIT_USAGE
+    except Exception as exc:  # a bug in vaultkit: say so once, never look like --check's exit 1
+        import traceback
+
+        traceback.print_exc()
+        click.echo(f"vaultkit: internal error: {type(exc).__name__}: {exc} — please report it", err=True)
+        return EXIT_INTERNAL
     return rv if isinstance(rv, int) else EXIT_OK
 
 

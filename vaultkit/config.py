@@ -67,7 +67,7 @@ class Config:
 
     def pass_enabled(self, name: str) -> bool:
         """Installed passes run unless their table says `enabled = false`."""
-        return bool(self.passes.get(name, {}).get("enabled", True))
+        return self.passes.get(name, {}).get("enabled", True) is not False
 
 
 _SECTIONS: dict[str, type] = {
@@ -125,6 +125,9 @@ def parse_config(data: Mapping[str, Any], source: str = "<config>") -> Config:
         elif key == "passes":
             if not isinstance(table, dict) or not all(isinstance(t, dict) for t in table.values()):
                 raise ConfigError(f"{source}: [passes] must hold one table per pass, e.g. [passes.stats]")
+            for name, t in table.items():
+                if not isinstance(t.get("enabled", True), bool):
+                    raise ConfigError(f"{source}: [passes.{name}] 'enabled' must be true or false")
             kwargs["passes"] = {name: dict(t) for name, t in table.items()}
         else:
             raise ConfigError(

@@ -22,9 +22,11 @@ from vaultkit.text import digest, eol, strip_eol
 CALLOUT_TYPE = "vaultkit"
 CREATED_KEY = "frontmatter"  # `<prefix>frontmatter: created` marks frontmatter vaultkit made
 CREATED_VALUE = "created"
+FOLD = "-"  # managed callouts start collapsed
+_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
 
 _HEADER = re.compile(
-    r"^(?P<pre>(?:> )*)> \[!" + CALLOUT_TYPE + r"\][+-]? (?P<title>.*?) "
+    r"^(?P<pre>(?:> )*)> \[!" + CALLOUT_TYPE + r"\](?P<fold>[+-]?) (?P<title>.*?) "
     r"%% vaultkit:(?P<pass>[^\s%]+) t=(?P<t>[0-9a-f]+) in=(?P<in>[0-9a-f]+)"
     r" out=(?P<out>[0-9a-f]+)(?P<tail> tail)? %%$"
 )
@@ -60,9 +62,9 @@ def block_lines(
     title = _one_line(title)
     rows = [_safe(r) for r in body.strip("\n").split("\n")] if body.strip() else []
     body_lines = [f"{pre}> {r}" if r else f"{pre}>" for r in rows]
-    out = _body_hash(title, body_lines)
+    out = _body_hash(title, body_lines, FOLD)
     flag = " tail" if tail else ""
-    header = f"{pre}> [!{CALLOUT_TYPE}]- {title} %% vaultkit:{pass_name} t={target_id} in={input_hash} out={out}{flag} %%"
+    header = f"{pre}> [!{CALLOUT_TYPE}]{FOLD} {title} %% vaultkit:{pass_name} t={target_id} in={input_hash} out={out}{flag} %%"
     return [line + nl for line in [header, *body_lines]]
 
 
@@ -77,11 +79,13 @@ def _one_line(text: str) -> str:
 
 def _safe(row: str) -> str:
     """Keep a rendered row inside its callout: no `%%` (our marker) and no stray CR."""
-    return row.replace("\r", " ").replace("%%", "%\u200b%").rstrip()
+    row = row.replace("\r", " ").replace("%%", "%\u200b%").rstrip()
+    return "\\" + row if _FENCE.match(row) else row  # a fence inside our block would hide what follows
 
 
-def _body_hash(title: str, body_lines: list[str]) -> str:
-    return digest(title, *body_lines, size=6)
+def _body_hash(title: str, body_lines: list[str], fold: str) -> str:
+    """Covers everything a person might change: the fold state, the title and the body."""
+    return digest(fold, title, *body_lines, size=6)
 
 
 def key_name(line: str, prefix: str) -> str | None:
@@ -141,12 +145,15 @@ def strip(
         # Frontmatter that vaultkit created goes once nothing else is left in it.
         if created > 0 and all(drop[k] or k == created for k in range(1, fm_end)):
             drop[0] = drop[created] = drop[fm_end] = True
+        elif created > 0 and owned is None:
+            drop[created] = True  # clean: the marker goes even if a person added keys of their own
     blocks: list[Block] = []
     n = len(lines)
     i = max(fm_end + 1, 0)
+    in_code = _code_lines(lines, i)
     while i < n:
         line = lines[i]
-        if "%% vaultkit:" not in line:
+        if i in in_code or "%% vaultkit:" not in line:
             i += 1
             continue
         match = _HEADER.match(strip_eol(line))
@@ -159,7 +166,7 @@ def strip(
         while j < n and lines[j].startswith(inner):
             j += 1
         body = [strip_eol(x) for x in lines[i + 1 : j]]
-        intact = _body_hash(match["title"], body) == match["out"]
+        intact = _body_hash(match["title"], body, match["fold"]) == match["out"]
         blocks.append(Block(match["pass"], match["t"], match["in"], i + 1, j, intact))
         if not intact:
             i += 1  # a person's block: look inside it too, for blocks vaultkit wrote there
@@ -168,7 +175,11 @@ def strip(
             sep = pre.rstrip()
             for k in range(i, j):
                 drop[k] = True
-            if i > 0 and strip_eol(lines[i - 1]) == sep and not drop[i - 1]:
+            after = strip_eol(lines[j]) if j < n else ""
+            # A line a person typed right under the block would otherwise end up glued
+            # to the target above: keep the blank line that separates them.
+            human_below = not match["tail"] and after.strip() != "" and after.rstrip() != sep
+            if i > 0 and strip_eol(lines[i - 1]) == sep and not drop[i - 1] and not human_below:
                 drop[i - 1] = True
             if match["tail"] and j < n and strip_eol(lines[j]) == sep:
                 drop[j] = True
@@ -185,6 +196,51 @@ def strip(
     if kept and lines and drop[-1] and not eol(lines[-1]) and origin[-1] < n - 1:
         kept[-1] = strip_eol(kept[-1])
     return Stripped(kept, origin, tuple(blocks), had_keys)
+
+
+def _code_lines(lines: list[str], start: int) -> set[int]:
+    """Lines that are code, where a vaultkit header would be a quoted example, not a block.
+
+    A cheap fence scan finds candidates; only when a header sits in one does the
+    real parser decide (fences inside HTML blocks fool a line scan).
+    """
+    if not any("```" in x or "~~~" in x for x in lines):
+        return set()
+    naive = _fenced(lines, start)
+    if not any("%% vaultkit:" in lines[k] for k in naive):
+        return set()
+    from vaultkit.markdown import block_parser
+
+    code: set[int] = set()
+    for tok in block_parser().parse("".join(lines)):
+        if tok.type in ("fence", "code_block", "html_block") and tok.map:
+            code.update(range(tok.map[0], tok.map[1]))
+    return code
+
+
+def _fenced(lines: list[str], start: int) -> set[int]:
+    """Indices of lines inside closed code fences: a block shown inside code is text, not ours.
+
+    An unclosed fence is ignored, so a block vaultkit appended after one is still found.
+    """
+    inside: set[int] = set()
+    opened = -1
+    marker = ""
+    for i in range(start, len(lines)):
+        m = _FENCE.match(_unquote(lines[i]))
+        if not m:
+            continue
+        if opened < 0:
+            opened, marker = i, m.group(1)
+        elif m.group(1)[0] == marker[0] and len(m.group(1)) >= len(marker):
+            inside.update(range(opened, i + 1))
+            opened = -1
+    return inside
+
+
+def _unquote(line: str) -> str:
+    """A line without its quote markers (fences can sit inside callouts)."""
+    return re.sub(r"^(?:[ ]{0,3}>[ ]?)+", "", line)
 
 
 def _frontmatter_end(lines: list[str]) -> int:

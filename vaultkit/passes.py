@@ -126,7 +126,7 @@ def discover() -> list[Registered]:
         try:
             obj = ep.load()
             impl = obj() if isinstance(obj, type) else obj
-        except Exception as exc:  # a broken plugin must not stop vaultkit
+        except (Exception, SystemExit) as exc:  # a broken plugin must not stop vaultkit
             impl = exc
         found.append(Registered(ep.name, impl, source))
     return sorted(found, key=lambda r: r.name)

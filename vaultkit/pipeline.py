@@ -7,17 +7,18 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from vaultkit import __version__
 from vaultkit.cache import Cache
 from vaultkit.config import Config
 from vaultkit.errors import NoteError
 from vaultkit.note import Note, parse_note
-from vaultkit.passes import Context, Display, Finding, PassResult, Registered
+from vaultkit.passes import SEVERITIES, Context, Display, Finding, PassResult, Registered
 from vaultkit.render import PassOutput, compose
 from vaultkit.text import digest, encode
-from vaultkit.vault import NoteFile, scan
+from vaultkit.errors import ConfigError
+from vaultkit.vault import NoteFile, printable, scan, skip_reason
 from vaultkit.write import replace_note
 
 
@@ -32,6 +33,11 @@ class RunOptions:
     files: tuple[Path, ...] = ()
     jobs: int = 1  # the CLI passes 0 -> one per CPU
     use_cache: bool = True
+
+    @property
+    def writes(self) -> bool:
+        """--dry-run and --diff only show what would change."""
+        return not self.dry_run and not self.diff
 
 
 @dataclass
@@ -55,6 +61,8 @@ class NoteReport:
         if self.status != "ok":
             out["error"] = self.error
         out.update(written=self.written, changed=self.changed, targets=self.targets, findings=self.findings)
+        if self.diff:
+            out["diff"] = self.diff
         return out
 
 
@@ -106,6 +114,9 @@ class Runner:
     def read(self, nf: NoteFile) -> tuple[NoteReport, bytes | None, os.stat_result | None]:
         """Stat and read one note; bad input becomes a report, never an exception."""
         report = NoteReport(nf.rel)
+        if nf.skip:
+            report.status, report.error = "skipped", nf.skip
+            return report, None, None
         try:
             st = os.stat(nf.path)
             if st.st_size > self.config.vaultkit.max_bytes:
@@ -144,9 +155,8 @@ class Runner:
             if result is None:
                 try:
                     result = p.impl.analyze(note, ctx)
-                    if not isinstance(result, PassResult):
-                        raise TypeError(f"analyze() returned {type(result).__name__}, not PassResult")
-                except Exception as exc:  # a crashing plugin is a finding, not a crash
+                    validate(result, note)
+                except (Exception, SystemExit) as exc:  # a crashing plugin is a finding, not a crash
                     crashed = True
                     findings.append(pass_error(p, exc))
                     continue
@@ -199,19 +209,41 @@ class Runner:
         report.findings = [finding_json(f, note.file_line) for f in findings]
         new = encode(new_text, note.decoded.bom)
         report.changed = new != raw
-        report.digest = digest(new if not self.options.dry_run else raw)
-        if report.changed and not self.options.dry_run:
+        report.digest = digest(new if self.options.writes else raw)
+        if report.changed and self.options.writes:
             # What the cache keeps must describe the file as vaultkit leaves it.
             report.cached = {"targets": _targets_json(note, written_line),
                              "findings": [finding_json(f, written_line) for f in findings]}
         if report.changed and self.options.diff:
             report.diff = unified_diff(nf.rel, raw, new)
-        if report.changed and not self.options.dry_run and not crashed:
+        if report.changed and self.options.writes and not crashed:
             try:
                 report.written = replace_note(nf.path, raw, new)
             except NoteError as exc:
                 report.status, report.error = "error", str(exc)
         return report
+
+
+def validate(result: object, note: Note) -> None:
+    """Refuse what a pass returns unless vaultkit can report and render all of it."""
+    if not isinstance(result, PassResult):
+        raise TypeError(f"analyze() returned {type(result).__name__}, not PassResult")
+    for f in result.findings:
+        if not isinstance(f, Finding) or not isinstance(f.kind, str) or f.severity not in SEVERITIES:
+            raise TypeError(f"bad finding {f!r}: needs a str kind and severity error|warning|info")
+        if type(f.line) is not int or type(f.end_line) is not int or not isinstance(f.message, str):
+            raise TypeError(f"bad finding {f!r}: line and end_line must be int, message str")
+        json.dumps(dict(f.data))  # data goes into --json as it is
+    targets = set(note.targets)
+    for d in result.displays:
+        if not isinstance(d, Display) or d.target not in targets or not isinstance(d.body, str) \
+                or not isinstance(d.title, str):
+            raise TypeError(f"bad display {d!r}: needs one of note.targets and str body/title")
+    if not isinstance(result.properties, Mapping):
+        raise TypeError("properties must be a mapping")
+    for key, value in result.properties.items():
+        if not isinstance(key, str) or not isinstance(value, (str, int, float, bool)):
+            raise TypeError(f"property {key!r}: keys are str, values str/int/float/bool")
 
 
 def _named(f: Finding, name: str) -> Finding:
@@ -269,10 +301,13 @@ def files_for(vault: Path, config: Config, options: RunOptions) -> list[NoteFile
     for f in options.files:
         path = f if f.is_absolute() else (Path.cwd() / f)
         try:
-            rel = path.resolve().relative_to(root).as_posix()
+            # where the note really is: a symlink out of the vault is refused like a path out of it
+            real_rel = path.resolve().relative_to(root).as_posix()
         except ValueError:
-            rel = path.as_posix()
-        out.append(NoteFile(path, rel))
+            raise ConfigError(f"{f}: not inside the vault {vault} — pass the vault as VAULT") from None
+        named = os.path.relpath(path.absolute(), vault.absolute()).replace(os.sep, "/")
+        rel = printable(real_rel if named.startswith("../") else named)
+        out.append(NoteFile(path, rel, skip_reason(rel, config.vaultkit.exclude)))
     return out
 
 
@@ -353,7 +388,7 @@ def _run_all(runner: Runner, todo: list[NoteFile], vault_passes: list[Registered
         try:
             for path, result in p.impl.analyze_vault(notes, runner.context(p)).items():
                 extra.setdefault(path, {})[p.name] = result
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             errors.append(pass_error(p, exc))
     out = []
     for nf, rep, raw, note in parsed:

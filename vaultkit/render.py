@@ -130,7 +130,7 @@ def _with_properties(
         created = [f"---{nl}", f"{prefix}{CREATED_KEY}: {CREATED_VALUE}{nl}", *rows, f"---{nl}"]
         new = created + lines
         start, end, at = 1, len(created) - 1, 0
-        human: Mapping[str, Any] = {}
+        human: Mapping[str, Any] = {f"{prefix}{CREATED_KEY}": CREATED_VALUE}
     else:
         if not fm.is_mapping:
             return lines, "frontmatter is not a key: value mapping, so vaultkit adds no properties to it", 0
@@ -145,16 +145,14 @@ def _with_properties(
         data = load_yaml("".join(new[start:end]))
     except ParseError:
         return lines, problem, at
-    if not isinstance(data, dict) or _plain(human) != _plain({k: data.get(k) for k in human}) or _plain(
-        props
-    ) != _plain({k: data.get(k) for k in props}):
+    # Keys appended at column 0 after the last human line cannot change a human value
+    # (YAML ends every block there), so checking the keys and our own values is enough.
+    # Human values are never compared: deep, aliased or odd data must not cost anything.
+    if not isinstance(data, dict) or len(data) != len(human) + len(props) or not all(k in data for k in human):
+        return lines, problem, at
+    if any(type(data.get(k)) is not type(v) or data.get(k) != v for k, v in props.items()):
         return lines, problem, at
     return new, "", at
-
-
-def _plain(value: Any) -> str:
-    """A comparable form of YAML data (NaN equals NaN here; dates compare as text)."""
-    return json.dumps(value, sort_keys=True, default=str)
 
 
 def property_name(pass_name: str, key: str) -> str:

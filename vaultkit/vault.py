@@ -28,6 +28,26 @@ class NoteFile:
 
     path: Path
     rel: str
+    skip: str = ""  # a reason not to process it (only for notes named with --file)
+
+
+def printable(name: str) -> str:
+    """A file name that was not valid UTF-8 (kept by Python as surrogates), shown with \\x escapes."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def skip_reason(rel: str, exclude: Iterable[str]) -> str:
+    """Why a scan would not take this note ('' if it would), for notes named with --file."""
+    parts = rel.split("/")
+    if any(p.startswith(".") for p in parts):
+        return "in a dot-folder or a dot-file (vaultkit skips .obsidian, .trash, …)"
+    if not rel.lower().endswith(".md"):
+        return "not a Markdown note (*.md)"
+    if is_conflict_copy(parts[-1]):
+        return "a sync-conflict copy — resolve the conflict first"
+    if is_excluded(rel, exclude):
+        return "matches an exclude glob in the config"
+    return ""
 
 
 def is_conflict_copy(name: str) -> bool:
@@ -76,7 +96,7 @@ def scan(root: Path, exclude: Iterable[str] = ()) -> Iterator[NoteFile]:
             name = entry.name
             if name.startswith("."):
                 continue
-            child_rel = f"{rel}/{name}" if rel else name
+            child_rel = f"{rel}/{printable(name)}" if rel else printable(name)
             if patterns and is_excluded(child_rel, patterns):
                 continue
             try:

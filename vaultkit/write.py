@@ -44,6 +44,11 @@ def replace_note(path: Path, expected: bytes, new: bytes) -> bool:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        if hasattr(os, "chown") and (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+            try:  # a run as root (or by a group member) must not take the note over
+                os.chown(tmp, st.st_uid, st.st_gid)
+            except OSError:
+                pass
         try:
             current = path.read_bytes()
         except OSError as exc:

@@ -1,0 +1,173 @@
+"""What must never stop a run or leave the vault: bad pass output, odd names, a broken cache, --file misuse."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+import vaultkit.passes
+from support import by_path, run_json, stats, write_note
+from vaultkit.note import Note
+from vaultkit.passes import Context, Display, Finding, PassResult, Registered
+
+VK = Callable[..., tuple[int, str, str]]
+AI = "# T\n\n> [!ai]+ AI\n> An answer.\n\nMine.\n"
+
+
+@pytest.fixture
+def install(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    def _install(*passes: Registered) -> None:
+        monkeypatch.setattr(vaultkit.passes, "discover", lambda: list(passes))
+    return _install
+
+
+class Returns:
+    """A pass that returns whatever the test hands it."""
+
+    version = "1"
+
+    def __init__(self, make: Callable[[Note], Any]) -> None:
+        self.make = make
+
+    def analyze(self, note: Note, ctx: Context) -> Any:
+        return self.make(note)
+
+
+class Exits:
+    version = "1"
+
+    def analyze(self, note: Note, ctx: Context) -> PassResult:
+        raise SystemExit(3)
+
+
+BAD_OUTPUTS = {
+    "not a result": lambda n: {"findings": []},
+    "line is None": lambda n: PassResult((Finding("x", "info", None, 1, "m"),)),  # type: ignore[arg-type]
+    "line is str": lambda n: PassResult((Finding("x", "info", "3", 3, "m"),)),  # type: ignore[arg-type]
+    "bad severity": lambda n: PassResult((Finding("x", "fatal", 1, 1, "m"),)),  # type: ignore[arg-type]
+    "data not JSON": lambda n: PassResult((Finding("x", "info", 1, 1, "m", {"s": object()}),)),
+    "display target None": lambda n: PassResult((), (Display(None, "b"),)),  # type: ignore[arg-type]
+    "display body not str": lambda n: PassResult((), (Display(n.targets[0], 42),)),  # type: ignore[arg-type]
+    "property set": lambda n: PassResult(properties={"s": {1, 2}}),  # type: ignore[dict-item]
+    "properties list": lambda n: PassResult(properties=[("a", 1)]),  # type: ignore[arg-type]
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_OUTPUTS))
+def test_bad_pass_output_is_a_pass_error_not_a_crash(case: str, tmp_path: Path, vk: VK,
+                                                     install: Callable[..., None]) -> None:
+    root = tmp_path / "v"
+    write_note(root, "a.md", AI)
+    write_note(root, "b.md", AI)
+    install(Registered("bad", Returns(BAD_OUTPUTS[case]), "tests"), stats())
+    before = (root / "a.md").read_bytes()
+    code, doc, _ = run_json(vk, "run", root)
+    assert code == 0
+    for rel in ("a.md", "b.md"):
+        n = by_path(doc)[rel]
+        errors = [f for f in n["findings"] if f["kind"] == "pass-error"]
+        assert errors and "bad" in errors[0]["message"]
+        assert n["written"] is False  # a note whose pass failed is left as it was
+    assert (root / "a.md").read_bytes() == before
+
+
+def test_a_pass_calling_sys_exit_is_isolated(tmp_path: Path, vk: VK, install: Callable[..., None]) -> None:
+    root = tmp_path / "v"
+    write_note(root, "a.md", AI)
+    install(Registered("exits", Exits(), "tests"), stats())
+    code, doc, _ = run_json(vk, "run", root)
+    assert code == 0
+    assert any(f["kind"] == "pass-error" for f in by_path(doc)["a.md"]["findings"])
+
+
+@pytest.mark.skipif(os.uname().sysname == "Darwin", reason="macOS file systems refuse non-UTF-8 names")
+def test_a_file_name_that_is_not_utf8_is_processed_and_cached(tmp_path: Path, vk: VK) -> None:
+    root = tmp_path / "v"
+    root.mkdir()
+    (root / os.fsdecode(b"caf\xe9.md")).write_text(AI, encoding="utf-8")
+    code, doc, err = run_json(vk, "run", root, "--offline")
+    assert code == 0, err
+    (n,) = doc["notes"]
+    assert n["path"] == "caf\\xe9.md" and n["written"] is True
+    code, doc, _ = run_json(vk, "run", root, "--offline")
+    assert code == 0 and doc["notes"][0]["written"] is False
+
+
+def test_an_unusable_cache_folder_only_costs_speed(tmp_path: Path, vk: VK, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("VAULTKIT_CACHE_DIR", str(blocker / "cache"))
+    root = tmp_path / "v"
+    write_note(root, "a.md", AI)
+    code, doc, _ = run_json(vk, "run", root, "--offline")
+    assert code == 0 and by_path(doc)["a.md"]["written"] is True
+
+
+def test_file_outside_the_vault_is_refused(tmp_path: Path, vk: VK) -> None:
+    root = tmp_path / "v"
+    write_note(root, "a.md", AI)
+    outside = write_note(tmp_path / "outside", "t.md", AI)
+    (root / "link.md").symlink_to(outside)
+    before = outside.read_bytes()
+    for named in (outside, root / "link.md"):
+        code, _, err = vk("run", root, "--file", named, "--offline")
+        assert code == 2 and "not inside the vault" in err
+    assert outside.read_bytes() == before
+
+
+@pytest.mark.parametrize("rel", [".trash/old.md", "Templates/t.md", "n.sync-conflict-20260101-101010-ABCDEF.md"])
+def test_file_honours_the_scan_rules(rel: str, tmp_path: Path, vk: VK) -> None:
+    root = tmp_path / "v"
+    path = write_note(root, rel, AI)
+    (root / ".vaultkit.toml").write_text('[vaultkit]\nexclude = ["Templates/**"]\n')
+    before = path.read_bytes()
+    code, doc, _ = run_json(vk, "run", root, "--file", path, "--offline")
+    assert code == 0
+    (n,) = doc["notes"]
+    assert n["status"] == "skipped" and n["error"] and n["path"] == rel
+    assert path.read_bytes() == before
+
+
+def test_diff_shows_and_writes_nothing(tmp_path: Path, vk: VK) -> None:
+    root = tmp_path / "v"
+    path = write_note(root, "a.md", AI)
+    code, out, _ = vk("run", root, "--diff", "--offline")
+    assert code == 0 and "+> [!vaultkit]" in out
+    assert path.read_text() == AI
+    code, doc, _ = run_json(vk, "run", root, "--diff", "--offline")
+    assert "+> [!vaultkit]" in by_path(doc)["a.md"]["diff"]
+
+
+def test_enabled_must_be_a_boolean(tmp_path: Path, vk: VK) -> None:
+    root = tmp_path / "v"
+    write_note(root, "a.md", AI)
+    (root / ".vaultkit.toml").write_text('[passes.stats]\nenabled = "no"\n')
+    code, _, err = vk("run", root)
+    assert code == 2 and "enabled" in err
+
+
+def test_changing_the_fold_of_a_managed_callout_is_a_human_edit(tmp_path: Path, vk: VK) -> None:
+    root = tmp_path / "v"
+    path = write_note(root, "a.md", AI)
+    vk("run", root, "--offline", "--only", "stats")
+    opened = path.read_text().replace("> [!vaultkit]- Stats", "> [!vaultkit]+ Stats")
+    path.write_text(opened)
+    code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "stats", "--no-cache")
+    assert path.read_text() == opened
+    assert any(f["kind"] == "managed-block-edited" for f in by_path(doc)["a.md"]["findings"])
+
+
+def test_an_internal_error_is_exit_3_not_1(tmp_path: Path, vk: VK, monkeypatch: pytest.MonkeyPatch) -> None:
+    import vaultkit.pipeline
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(vaultkit.pipeline, "iter_reports", boom)
+    root = tmp_path / "v"
+    write_note(root, "a.md", AI)
+    code, _, err = vk("run", root)
+    assert code == 3 and "internal error" in err and "kaboom" in err

@@ -1,0 +1,269 @@
+"""The one shared HTTP layer: a thread-safe httpx client with per-host limits, retries and a private-address guard.
+
+httpx is imported inside functions, so a one-note CLI hook that stays offline never pays for it.
+
+    NetError (VaultkitError)   a request could not produce a response; `kind` says why:
+        blocked             the host resolves to a private/loopback/link-local address (no request made)
+        dns                 the host name does not resolve
+        connect             the connection failed (refused, reset, network unreachable)
+        timeout             every try timed out
+        redirect-loop       a redirect came back to a URL already in the chain
+        too-many-redirects  the chain is longer than `max_redirects`
+        invalid-url         not an http(s) URL, or a redirect's Location is unusable
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import random
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
+
+from vaultkit.config import NetConfig
+from vaultkit.errors import VaultkitError
+
+if TYPE_CHECKING:
+    import httpx
+
+NetErrorKind = Literal["blocked", "dns", "connect", "timeout", "redirect-loop", "too-many-redirects", "invalid-url"]
+Guard = Callable[[str], tuple[bool, str]]
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_RETRY_AFTER = 60.0  # the issue's cap on how long one Retry-After may hold us
+# RFC 6761 §6.4: resolvers SHOULD answer "no such name" for these without asking anyone.
+RESERVED_TLDS = ("invalid", "test", "example")
+
+
+class NetError(VaultkitError):
+    """A request failed before any usable response; `kind` is one of NetErrorKind."""
+
+    def __init__(self, kind: NetErrorKind, url: str, detail: str = "", tries: int = 1) -> None:
+        super().__init__(f"{url}: {detail or kind}")
+        self.kind: NetErrorKind = kind
+        self.url = url
+        self.detail = detail or kind
+        self.tries = tries
+
+
+def reserved_name(host: str) -> bool:
+    """True for names under RFC 6761 reserved TLDs, which never resolve (no DNS query needed)."""
+    return host.rstrip(".").lower().rsplit(".", 1)[-1] in RESERVED_TLDS
+
+
+def _address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """Why this address must not be fetched, or '' if it is public."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        # An IPv6 address can carry an IPv4 one that the kernel will actually reach.
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None:
+            return _address_problem(embedded)
+    for name in ("loopback", "link_local", "multicast", "unspecified", "reserved", "private"):
+        if getattr(ip, f"is_{name}"):
+            return f"{name.replace('_', '-')} address {ip}"
+    return "" if ip.is_global else f"non-public address {ip}"  # e.g. 100.64/10 carrier-grade NAT
+
+
+def host_allowed(host: str, allow_private: bool) -> tuple[bool, str]:
+    """May vaultkit fetch from `host`? (False, "dns") when it does not resolve, (False, why) when blocked.
+
+    Every address the name resolves to is checked, since the connection may use any of them.
+    getaddrinfo also normalises odd IPv4 literals ("2130706433", "0x7f.1") to what will be dialled.
+    """
+    name = host.strip("[]")
+    if not name or reserved_name(name):
+        return False, "dns"
+    if name.rstrip(".").lower().rsplit(".", 1)[-1] == "localhost":  # RFC 6761 §6.3: always loopback
+        return (True, "") if allow_private else (False, f"loopback address ({name})")
+    try:
+        infos = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return False, "dns"
+    if allow_private:
+        return True, ""
+    for info in infos:
+        address = str(info[4][0]).split("%", 1)[0]  # drop an IPv6 zone id
+        problem = _address_problem(ipaddress.ip_address(address))
+        if problem:
+            return False, problem
+    return True, ""
+
+
+def retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date), or None if absent/unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is always GMT
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _retryable(code: int) -> bool:
+    """408, 429 and 5xx are worth another try; 501 means "never", and LinkedIn's 999 is a bot wall."""
+    return code in (408, 429) or (500 <= code < 600 and code != 501)
+
+
+class HttpClient:
+    """One shared httpx.Client for a run; call `request` from any thread."""
+
+    def __init__(
+        self,
+        config: NetConfig,
+        *,
+        retries: int = 2,
+        backoff: float = 0.5,
+        max_total: int = 16,
+        max_redirects: int = 10,
+        sleep: Callable[[float], None] = time.sleep,
+        guard: Guard | None = None,
+        transport: Any = None,
+    ) -> None:
+        import httpx
+
+        self.config = config
+        self.retries = retries
+        self.backoff = backoff
+        self.max_total = max_total
+        self.max_redirects = max_redirects
+        self.sleep = sleep
+        self._guard = guard
+        self._lock = threading.Lock()
+        self._hosts: dict[str, threading.BoundedSemaphore] = {}
+        self._allowed: dict[tuple[str, bool], tuple[bool, str]] = {}
+        self._total = threading.BoundedSemaphore(max_total)
+        self._client = httpx.Client(
+            headers={"User-Agent": config.user_agent},
+            timeout=config.timeout,
+            follow_redirects=False,  # we follow them ourselves so the guard sees every hop
+            limits=httpx.Limits(max_connections=max_total, max_keepalive_connections=max_total),
+            transport=transport,
+        )
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._client.close()
+
+    def allowed(self, host: str, allow_private: bool | None = None) -> tuple[bool, str]:
+        """`host_allowed` (or the injected guard), remembered per host for the client's life (one run)."""
+        if self._guard is not None and allow_private is None:
+            return self._guard(host)
+        policy = self.config.allow_private if allow_private is None else allow_private
+        key = (host.lower(), policy)
+        with self._lock:
+            known = self._allowed.get(key)
+        if known is None:
+            known = host_allowed(host, policy)
+            with self._lock:
+                self._allowed[key] = known
+        return known
+
+    def _host_slot(self, host: str) -> threading.BoundedSemaphore:
+        """The semaphore that keeps at most `max_per_host` requests in flight to one host."""
+        with self._lock:
+            slot = self._hosts.get(host)
+            if slot is None:
+                slot = self._hosts[host] = threading.BoundedSemaphore(max(1, self.config.max_per_host))
+            return slot
+
+    def _delay(self, attempt: int, response: httpx.Response | None) -> float:
+        """Exponential backoff, jittered over its upper half, unless the server said how long (capped)."""
+        if response is not None:
+            asked = retry_after(response.headers.get("Retry-After"))
+            if asked is not None:
+                return min(asked, MAX_RETRY_AFTER)
+        return self.backoff * (2**attempt) * (0.5 + random.random() / 2)
+
+    def _send(self, method: str, url: httpx.URL, host: str, read: bool, kw: Mapping[str, Any]) -> httpx.Response:
+        """One hop, with retries; the body is read (or dropped) while the host's slot is held."""
+        import httpx
+
+        slot = self._host_slot(host)
+        tries = self.retries + 1
+        for attempt in range(tries):
+            last = attempt + 1 == tries
+            response: httpx.Response | None = None
+            with slot, self._total:
+                try:
+                    response = self._client.send(self._client.build_request(method, url, **kw), stream=True)
+                    again = _retryable(response.status_code) and not last
+                    redirect = response.status_code in REDIRECTS and "Location" in response.headers
+                    # An empty HEAD body is read so the connection goes back to the pool.
+                    if not again and (method == "HEAD" or (read and not redirect)):
+                        response.read()
+                except httpx.TimeoutException as exc:
+                    if last:
+                        raise NetError("timeout", str(url), f"timed out after {tries} tries", tries) from exc
+                except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
+                    if last:  # a reset mid-request is often transient
+                        raise NetError("connect", str(url), f"connection reset after {tries} tries", tries) from exc
+                except httpx.TransportError as exc:
+                    # Refused or unreachable: retrying only slows an offline run down.
+                    raise NetError("connect", str(url), f"connection failed: {exc}" if str(exc) else "connection failed") from exc
+                else:
+                    response.extensions["vaultkit_tries"] = attempt + 1
+                    if not again:
+                        return response
+                finally:
+                    if response is not None:
+                        response.close()
+            # The slots are released while we wait, so other work goes on.
+            self.sleep(self._delay(attempt, response))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def request(
+        self, method: str, url: str, *, read: bool = True, allow_private: bool | None = None, **kw: Any
+    ) -> httpx.Response:
+        """Send `method` to `url`, following redirects by hand (guard on every hop) and retrying transient failures.
+
+        Returns the final response, closed (its `history` holds the redirect hops); 4xx/5xx are
+        responses, not errors. With `read=False` the body is not downloaded. Raises NetError.
+        """
+        import httpx
+
+        try:
+            target = httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            raise NetError("invalid-url", url, f"invalid URL: {exc}") from exc
+        seen: set[str] = set()
+        history: list[httpx.Response] = []
+        while True:
+            if target.scheme not in ("http", "https") or not target.host:
+                raise NetError("invalid-url", str(target), "not an http(s) URL")
+            seen.add(str(target))
+            host = target.raw_host.decode("ascii")
+            ok, why = self.allowed(host, allow_private)
+            if not ok:
+                if why == "dns":
+                    raise NetError("dns", str(target), "host does not resolve")
+                raise NetError("blocked", str(target), why)
+            response = self._send(method, target, host, read, kw)
+            location = response.headers.get("Location")
+            if response.status_code not in REDIRECTS or location is None:
+                response.history = history
+                return response
+            history.append(response)
+            try:
+                target = target.join(location)
+            except httpx.InvalidURL as exc:
+                raise NetError("invalid-url", str(target), f"bad redirect Location: {location!r}") from exc
+            if str(target) in seen:
+                raise NetError("redirect-loop", str(target), "redirect loop")
+            if len(history) > self.max_redirects:
+                raise NetError("too-many-redirects", str(target), f"more than {self.max_redirects} redirects")
+            if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
+                method, kw = "GET", {k: v for k, v in kw.items() if k not in ("content", "data", "json", "files")}
