@@ -31,6 +31,11 @@ class LinkResult:
     detail: str  # a short reason for a human: "404 Not Found", "host does not resolve", "redirect loop"
 
 
+def _transient(code: int) -> bool:
+    """Statuses that may be gone on the next run: timeouts, rate limits, server errors."""
+    return code in (408, 429) or 500 <= code < 600
+
+
 def cacheable(r: LinkResult) -> int | None:
     """How long (seconds) the cache may keep `r`, or None: never 429, 5xx, timeouts or "no network".
 
@@ -42,7 +47,7 @@ def cacheable(r: LinkResult) -> int | None:
         return 30 * DAY
     if r.status == "dead":
         return 7 * DAY
-    if r.status == "unreachable" and r.code is not None and r.code < 500 and r.code not in (408, 429):
+    if r.status == "unreachable" and r.code is not None and not _transient(r.code):
         return 7 * DAY
     if r.status == "error" and r.detail in ("redirect loop", "too many redirects"):
         return DAY

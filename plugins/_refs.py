@@ -8,7 +8,7 @@ footnotes and task boxes are masked before anything is matched.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Any
 
 from vaultkit import Note, Target
 from ._refs_model import Citations, Marker, Mention, Reference
@@ -16,7 +16,7 @@ from ._refs_model import Citations, Marker, Mention, Reference
 _QUOTE = re.compile(r"^[ ]{0,3}(?:>[ ]?)")
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _WIKILINK = re.compile(r"!?\[\[[^\]\n]*\]\]")
-_MD_LINK_TEXT = re.compile(r"!?\[([^\]\n]*)\]\((<[^>\n]*>|[^)\s]*(?:\([^)\s]*\)[^)\s]*)*)(?:\s+\"[^\"\n]*\")?\)")
+_MD_LINK_TEXT = re.compile(r"!?\[([^\]\n]*)\]\((<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\"[^\"\n]*\")?\)")
 _FOOTNOTE = re.compile(r"\[\^[^\]\n]+\]")
 _TASK = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)\[[ xX/-]\]")
 _LINK_DEF = re.compile(r"^\s{0,3}\[[^\]\n]+\]:\s+\S+")
@@ -24,14 +24,20 @@ _INLINE_COMMENT = re.compile(r"%%.*?%%")
 _INLINE_MATH = re.compile(r"\$[^$\n]+\$")
 
 # `[3]`, `[1, 2]`, `[4-6]`, `[1][3]` — up to three digits (a `[2024]` is a year, not a marker).
-_MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\](?![(:])")
+_MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*)\](?!\()")
 _ENTRY = re.compile(r"^\s*(?:[-*+]\s+)?\[(\d{1,3})\][.:]?\s+(?=\S)")
-_LIST_HEAD = re.compile(r"^\s*(?:#{1,6}\s*)?\**(?:citations|sources|references|bibliography|works cited)\**\s*:?\s*\**\s*$", re.I)
+_LIST_HEAD = re.compile(
+    r"^\s*(?:#{1,6}\s*)?\**(?:citations|sources|references|bibliography|works cited|further reading|quellen|"
+    r"referenzen|literatur|literaturverzeichnis|fuentes|referencias|bibliografía|références|sources citées|"
+    r"bibliographie|fonti|riferimenti|bronnen|referenties|fontes|referências|источники|литература|"
+    r"参考文献|参考资料|引用|出典)\**\s*[:：]?\s*\**\s*$",
+    re.I,
+)
 _URL = re.compile(r"https?://[^\s<>\"'`\]\[|]+", re.I)
-_SCHEME_TYPO = re.compile(r"(?<![\w/])(h+t+p+s?|ttps?|htps?)(:/{0,1}|//|:/{3,})(?=[\w.-]+\.[a-z]{2,})", re.I)
+_SCHEME_TYPO = re.compile(r"(?<![\w/])(h+t+p+s?|ttps?|htps?)(:/{3,}|://|//|:/|:)(?=[\w.-]+\.[a-z]{2,})", re.I)
 _DOI = re.compile(r"\b(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.[^\s/\]]*/[^\s\]\)>\"]*)", re.I)
 _DOI_CUE = re.compile(r"\bdoi:\s*(\S+)|\bdoi\.org/(\S+)", re.I)
-_ARXIV = re.compile(r"\barxiv\s*:\s*([\w.\-/]+)|arxiv\.org/(?:abs|pdf)/([\w.\-/]+)", re.I)
+_ARXIV = re.compile(r"(?<![A-Za-z])arxiv\s*:\s*([\w.\-/]+)|arxiv\.org/(?:abs|pdf)/([\w.\-/]+)", re.I)
 _YEAR_PAREN = re.compile(r"\((\d{4})[a-z]?\)")
 _AUTHOR = re.compile(r"([A-Z][\w'’-]*(?:[ -](?:van|von|de|der|da|di|le|la|[A-Z])[\w'’-]*)*),\s+(?:[A-Z]\.\s?-?)+")
 # `[Kaplan, J., McCandlish, S., ... & Amodei, D. (2020). Title. *Venue*.]`
@@ -71,9 +77,9 @@ def target_lines(note: Note, target: Target) -> list[tuple[int, str]]:
     if target.kind == "callout":
         first = target.line + 1
         rows = target.text.split("\n") if target.text else []
-    else:
+    else:  # a whole note: callouts inside it are read without their quote markers
         first = target.line
-        rows = target.text.split("\n")
+        rows = [_unquote(r) for r in target.text.split("\n")]
     skip = _non_prose(note)
     return [(first + i, "" if (first + i) in skip else row) for i, row in enumerate(rows)]
 
@@ -97,7 +103,10 @@ def following_list(note: Note, target: Target) -> list[tuple[int, str]]:
     if i >= n:
         return []
     first = _unquote(note.lines[i])
-    if not (_LIST_HEAD.match(first) or _ENTRY.match(first)):
+    nxt = _unquote(note.lines[i + 1]) if i + 1 < n else ""
+    # `Citations:`, a heading in another language (`Quellen:`) or the first `[1] …` entry
+    head = _LIST_HEAD.match(first) or (len(first) <= 40 and first.rstrip().endswith((":", "：")) and _ENTRY.match(nxt))
+    if not (head or _ENTRY.match(first)):
         return []
     out: list[tuple[int, str]] = []
     skip = _non_prose(note)
@@ -128,66 +137,90 @@ def _unquote(line: str) -> str:
 
 
 def parse(note: Note, target: Target) -> Citations:
-    """Everything citation-like in one target and a reference list right after it."""
-    own = target_lines(note, target)
-    after = following_list(note, target)
-    rows = own + after
-    entries = list(_entries(rows))
-    entry_lines = {ln for e in entries for ln in range(e.line, e.end_line + 1)}
+    """Everything citation-like in one target and a reference list right after it.
+
+    Several answers in one note each end with their own list: a marker cites the
+    first list after it (or the last list, when none follows).
+    """
+    rows = target_lines(note, target) + following_list(note, target)
+    scope = 0
+    in_list = False
     markers: list[Marker] = []
     mentions: list[Mention] = []
-    inline: list[Reference] = []
+    refs: list[Reference] = []
     urls: list[tuple[str, int]] = []
+    idents: list[tuple[str, str, int]] = []
+    typos: list[tuple[str, int]] = []
+    entry: list[Any] | None = None  # number, first line, last line, parts
+
+    def close() -> None:
+        nonlocal entry
+        if entry is not None:
+            refs.append(_reference("numbered", entry[1], entry[2], " ".join(entry[3]), entry[0], scope))
+            entry = None
+
     for ln, text in rows:
         masked = mask(text)
         urls += [(u, ln) for u in find_urls(masked)]
-        if ln in entry_lines or _LIST_HEAD.match(text):
+        idents += [("arxiv", a, ln) for a in arxiv_ids(masked)] + [("doi", d, ln) for d in dois(masked)]
+        typos += [(t, ln) for t in scheme_typos(masked)]
+        m = _ENTRY.match(text)
+        if m and not _MARKER_ONLY.match(text):
+            close()
+            number = int(m.group(1))
+            if not in_list or (number == 1 and any(r.scope == scope for r in refs)):
+                if in_list or any(r.scope == scope for r in refs):
+                    scope += 1
+                in_list = True
+            entry = [number, ln, ln, [text[m.end():].strip()]]
             continue
-        prose = _URL.sub(lambda m: " " * len(m.group()), masked)
-        for m in _INLINE_REF.finditer(prose):
-            inline.append(_reference("inline", ln, ln, m.group(1), None))
-        no_refs = _INLINE_REF.sub(lambda m: " " * len(m.group()), prose)
-        for m in _MARKER.finditer(no_refs):
-            for number in _numbers(m.group(1)):
-                markers.append(Marker(number, ln))
-        for m in _MENTION.finditer(no_refs):
-            year = m.group(2) or m.group(3)
-            if m.group(1) not in _NOT_NAMES:
-                mentions.append(Mention(m.group(1), int(year), ln, m.group(0)))
-    return Citations(tuple(markers), tuple(entries + inline), tuple(mentions), tuple(urls))
+        if _LIST_HEAD.match(text) or not text.strip():
+            close()
+            continue
+        if entry is not None and ln == entry[2] + 1:
+            entry[2] = ln  # an entry wrapped onto the next line
+            entry[3].append(text.strip())
+            continue
+        close()
+        if in_list:
+            in_list = False
+            scope += 1
+        for im in _INLINE_REF.finditer(masked):
+            refs.append(_reference("inline", ln, ln, im.group(1), None, -1))
+        prose = _INLINE_REF.sub(lambda x: " " * len(x.group()), masked)
+        prose = _URL.sub(lambda x: " " * len(x.group()), prose)
+        for mm in _MARKER.finditer(prose):
+            if _INDEXING.search(prose[max(0, mm.start() - 3) : mm.start()]):
+                continue
+            for number in _numbers(mm.group(1)):
+                if number > 0:
+                    markers.append(Marker(number, ln, scope))
+        for mm in _MENTION.finditer(prose):
+            year = mm.group(2) or mm.group(3)
+            if mm.group(1) not in _NOT_NAMES:
+                mentions.append(Mention(mm.group(1), int(year), ln, mm.group(0)))
+    close()
+    last = max((r.scope for r in refs if r.scope >= 0), default=0)
+    lists = {r.scope for r in refs if r.scope >= 0}
+    fixed = [Marker(m.number, m.line, m.scope if m.scope in lists else last) for m in markers]
+    return Citations(tuple(fixed), tuple(refs), tuple(mentions), tuple(urls), tuple(idents), tuple(typos))
 
+
+# `a[0]`, `x[4, 5]`: a one- or two-letter name right before the bracket is array indexing.
+_INDEXING = re.compile(r"(?:^|[^\w.])[A-Za-z_][A-Za-z_0-9]?$")
 
 _NOT_NAMES = {"In", "The", "A", "An", "See", "From", "Since", "By", "And", "Or", "Of", "On", "At", "Q", "Figure", "Table"}
 
 
 def _numbers(spec: str) -> list[int]:
     out: list[int] = []
-    for part in re.split(r"\s*,\s*", spec):
+    for part in re.split(r"\s*[,;]\s*", spec):
         bounds = re.split(r"\s*[–-]\s*", part)
         if len(bounds) == 2 and bounds[0] and bounds[1] and int(bounds[0]) <= int(bounds[1]) <= int(bounds[0]) + 50:
             out.extend(range(int(bounds[0]), int(bounds[1]) + 1))
         elif bounds[0]:
             out.append(int(bounds[0]))
     return out
-
-
-def _entries(rows: list[tuple[int, str]]) -> Iterator[Reference]:
-    """`[n] …` entries at line starts; a following line that is not an entry continues it."""
-    current: tuple[int, int, int, list[str]] | None = None  # number, first line, last line, parts
-    for ln, text in rows:
-        m = _ENTRY.match(text)
-        if m and not _MARKER_ONLY.match(text):
-            if current:
-                yield _reference("numbered", current[1], current[2], " ".join(current[3]), current[0])
-            current = (int(m.group(1)), ln, ln, [text[m.end() :].strip()])
-        elif current and text.strip() and ln == current[2] + 1 and not _LIST_HEAD.match(text):
-            current[3].append(text.strip())
-            current = (current[0], current[1], ln, current[3])
-        elif current:
-            yield _reference("numbered", current[1], current[2], " ".join(current[3]), current[0])
-            current = None
-    if current:
-        yield _reference("numbered", current[1], current[2], " ".join(current[3]), current[0])
 
 
 # A prose line that merely starts with markers, like `[1][2] shows that…`, is not an entry.
@@ -206,7 +239,7 @@ def find_urls(text: str) -> list[str]:
     return out
 
 
-def _reference(style: str, line: int, end_line: int, text: str, number: int | None) -> Reference:
+def _reference(style: str, line: int, end_line: int, text: str, number: int | None, scope: int = -1) -> Reference:
     """Split an entry into authors, year, title and identifiers (APA-like or `Title URL`)."""
     urls = tuple(find_urls(text))
     arxiv = next((a for a in arxiv_ids(text)), None)
@@ -227,7 +260,7 @@ def _reference(style: str, line: int, end_line: int, text: str, number: int | No
         title = re.sub(r"\s+", " ", title).strip(" -–—|:")
         ym2 = re.search(r"\b(19|20)\d{2}\b", title)
         year = int(ym2.group()) if ym2 and style == "numbered" and _AUTHOR.match(title) else None
-    return Reference(style, line, end_line, text, number, title.strip(), authors, year, urls, doi, arxiv)
+    return Reference(style, line, end_line, text, number, title.strip(), authors, year, urls, doi, arxiv, scope)
 
 
 def arxiv_ids(text: str) -> list[str]:
@@ -246,7 +279,8 @@ def dois(text: str) -> list[str]:
     out = []
     for m in _DOI_CUE.finditer(text):
         raw = (m.group(1) or m.group(2) or "").rstrip(_TRAILING)
-        if raw:
+        raw = re.sub(r"^https?://(?:dx\.)?doi\.org/", "", raw, flags=re.I)
+        if raw and raw not in out:
             out.append(raw)
     for m in _DOI.finditer(text):
         raw = m.group(1).rstrip(_TRAILING)

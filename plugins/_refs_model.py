@@ -11,6 +11,7 @@ class Marker:
 
     number: int
     line: int  # 1-based line of note.lines
+    scope: int = 0  # which numbered list it cites: the next one after it (or the last one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class Reference:
     urls: tuple[str, ...] = ()
     doi: str | None = None
     arxiv: str | None = None  # e.g. "2001.08361" or "hep-th/9901001", without version
+    scope: int = -1  # which numbered list it belongs to (-1 for inline references)
 
     @property
     def label(self) -> str:
@@ -57,4 +59,6 @@ class Citations:
     references: tuple[Reference, ...] = ()
     mentions: tuple[Mention, ...] = ()
     urls: tuple[tuple[str, int], ...] = ()  # every URL in the text, with its line
+    identifiers: tuple[tuple[str, str, int], ...] = ()  # ("arxiv"|"doi", id, line) anywhere in the text
+    typos: tuple[tuple[str, int], ...] = ()  # URL-like tokens with a broken scheme, with their line
     extra: dict[str, object] = field(default_factory=dict)

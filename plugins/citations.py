@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from vaultkit import Context, Display, Finding, Note, PassResult, Target
 from ._idents import arxiv_date, arxiv_problem, doi_problem, url_problem
 from ._md import escape
-from ._refs import mask, parse, scheme_typos, source_line, target_lines
+from ._refs import parse, source_line, target_lines
 from ._refs_model import Citations, Reference
 
 SEVERITY = {
@@ -43,7 +43,7 @@ _STOP = set(
 class CitationsPass:
     """Checks citation markers, reference lists, identifiers and source lines in AI text."""
 
-    version = "1"
+    version = "2"
     options = OPTIONS
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:
@@ -55,7 +55,8 @@ class CitationsPass:
         displays: list[Display] = []
         total_refs = total_markers = 0
         threshold = float(ctx.options.get("source_overlap", OPTIONS["source_overlap"]))
-        for target in note.targets:
+        whole = [t for t in note.targets if t.kind == "note"]
+        for target in whole or note.targets:  # a whole AI note already covers its callouts
             cites = parse(note, target)
             total_refs += len(cites.references)
             total_markers += len(cites.markers)
@@ -85,20 +86,22 @@ def _finding(kind: str, line: int, message: str, **data: Any) -> Finding:
 
 
 def _markers(cites: Citations) -> list[Finding]:
-    entries = {r.number: r for r in cites.references if r.number is not None}
+    """Markers against the list they cite; entries of a list no marker cites."""
+    entries = {(r.scope, r.number): r for r in cites.references if r.number is not None}
     out = []
-    reported: set[int] = set()
+    reported: set[tuple[int, int]] = set()
     for m in cites.markers:
-        if m.number not in entries and m.number not in reported:
-            reported.add(m.number)
+        key = (m.scope, m.number)
+        if key not in entries and key not in reported:
+            reported.add(key)
             where = "the reference list" if entries else "any reference list"
             out.append(_finding("dangling-marker", m.line, f"[{m.number}] has no entry in {where}", marker=m.number))
     if cites.markers:
-        cited = {m.number for m in cites.markers}
-        for number, ref in sorted(entries.items()):
-            if number not in cited:
+        cited = {(m.scope, m.number) for m in cites.markers}
+        for key, ref in sorted(entries.items()):
+            if key not in cited:
                 out.append(_finding("unused-reference", ref.line, f"{ref.label} is never cited in the text",
-                                    reference=number))
+                                    reference=ref.number))
     return out
 
 
@@ -116,19 +119,21 @@ def normal_title(title: str) -> str:
 
 
 def _duplicates(refs: tuple[Reference, ...]) -> list[Finding]:
+    """Two entries of one list (or two inline references) that are the same source."""
     out = []
-    seen_url: dict[str, Reference] = {}
-    seen_title: dict[str, Reference] = {}
+    seen_url: dict[tuple[int, str], Reference] = {}
+    seen_title: dict[tuple[int, str], Reference] = {}
     for ref in refs:
         dup = None
         for url in ref.urls:
-            key = normal_url(url)
+            key = (ref.scope, normal_url(url))
             if key in seen_url and seen_url[key] is not ref:
                 dup = (seen_url[key], "the same URL")
                 break
             seen_url.setdefault(key, ref)
-        title = normal_title(ref.title)
-        if dup is None and len(title.split()) >= 3:
+        title_words = normal_title(ref.title)
+        title = (ref.scope, title_words)
+        if dup is None and len(title_words.split()) >= 3:
             if title in seen_title:
                 dup = (seen_title[title], "the same title")
             seen_title.setdefault(title, ref)
@@ -148,26 +153,23 @@ def _identifiers(note: Note, target: Target, cites: Citations) -> list[Finding]:
         if problem and (url, line) not in seen:
             seen.add((url, line))
             out.append(_finding("malformed-url", line, f"{url} — {problem}", url=url))
-    for line, text in target_lines(note, target):
-        for token in scheme_typos(mask(text)):
-            out.append(_finding("malformed-url", line, f"{token} — the scheme should be http:// or https://",
-                                url=token))
+    for token, line in cites.typos:
+        out.append(_finding("malformed-url", line, f"{token} — the scheme should be http:// or https://", url=token))
+    for kind, ident, line in dict.fromkeys(cites.identifiers):
+        problem = arxiv_problem(ident) if kind == "arxiv" else doi_problem(ident)
+        if problem:
+            owner = next((r for r in cites.references if r.line <= line <= r.end_line), None)
+            name = f"arXiv:{ident}" if kind == "arxiv" else f"doi:{ident}"
+            where = f" in {owner.label}" if owner else ""
+            out.append(_finding("malformed-identifier", owner.line if owner else line,
+                                f"{name}{where} — {problem}", identifier=name))
     for ref in cites.references:
-        if ref.arxiv:
-            problem = arxiv_problem(ref.arxiv)
-            if problem:
-                out.append(_finding("malformed-identifier", ref.line, f"arXiv:{ref.arxiv} in {ref.label} — {problem}",
-                                    identifier=f"arXiv:{ref.arxiv}"))
-            elif ref.year and (date := arxiv_date(ref.arxiv)) and date[0] > ref.year:
+        if ref.arxiv and not arxiv_problem(ref.arxiv):
+            if ref.year and (date := arxiv_date(ref.arxiv)) and date[0] > ref.year:
                 out.append(_finding(
                     "arxiv-id-mismatch", ref.line,
                     f"arXiv:{ref.arxiv} was issued in {date[0]}-{date[1]:02d}, after the cited year {ref.year} "
                     f"({ref.label})", identifier=f"arXiv:{ref.arxiv}", cited_year=ref.year))
-        if ref.doi:
-            problem = doi_problem(ref.doi)
-            if problem:
-                out.append(_finding("malformed-identifier", ref.line, f"doi:{ref.doi} in {ref.label} — {problem}",
-                                    identifier=f"doi:{ref.doi}"))
     return out
 
 

@@ -1,0 +1,109 @@
+"""Benchmark: link checking of N distinct URLs against a loopback server with fixed latency, then a cached re-run.
+
+Usage: python bench/bench_links.py [--urls 1000] [--latency 0.05] [--runs 3] [--hosts 1 8]
+
+For each host count H, the URLs are spread round-robin over loopback addresses 127.0.0.1 ..
+127.0.0.H (all one server process, one port). The client runs with the default `[net]` limits
+(max_per_host = 2) and HttpClient's default overall limit (16), so the ceiling is
+min(H * max_per_host, max_total) / latency URLs per second. The cached re-run reads every URL from
+the foundation's SQLite cache the way the citations pass will (TTL from `cacheable()`), and
+checks only what is missing or expired; the server counts the requests it gets.
+Each figure is the median of `--runs` runs, each with a fresh server, client and cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from linkserver import LinkServer  # noqa: E402
+
+from vaultkit.cache import Cache  # noqa: E402
+from vaultkit.config import NetConfig  # noqa: E402
+from vaultkit.net import HttpClient  # noqa: E402
+from vaultkit_plugins._links import LinkResult, cacheable, check_links  # noqa: E402
+
+
+def cached_check(urls: list[str], client: HttpClient, cache: Cache, now: float) -> dict[str, LinkResult]:
+    """What the pass does: cached results first, the network only for the rest, then store what may be kept."""
+    results: dict[str, LinkResult] = {}
+    missing = []
+    for url in dict.fromkeys(urls):
+        hit = cache.get_result(f"link:{url}")
+        if hit is not None and hit["expires"] > now:
+            results[url] = LinkResult(**hit["result"])
+        else:
+            missing.append(url)
+    if missing:
+        fresh, down = check_links(missing, client)
+        results.update(fresh)
+        if not down:
+            keep = [(r, cacheable(r)) for r in fresh.values()]
+            cache.put_results([(f"link:{r.url}", {"expires": now + ttl, "result": asdict(r)}) for r, ttl in keep if ttl])
+    return results
+
+
+def one_run(hosts: int, n: int, latency: float, tmp: Path) -> dict[str, float]:
+    """One cold check and one cached re-run, each against a fresh server."""
+    addresses = tuple(f"127.0.0.{i}" for i in range(1, hosts + 1))
+    config = NetConfig(allow_private=True)  # loopback only: the benchmark never leaves this machine
+    cache = Cache(tmp / f"cache-{hosts}-{time.monotonic_ns()}.sqlite")
+    try:
+        with LinkServer(addresses, delay=latency) as srv, HttpClient(config) as client:
+            urls = [srv.url(f"/page/{i}", host=addresses[i % hosts]) for i in range(n)]
+            t0 = time.perf_counter()
+            results = cached_check(urls, client, cache, time.time())
+            cold = time.perf_counter() - t0
+            assert all(r.status == "ok" for r in results.values()), "some links failed"
+            cold_requests = len(srv.requests)
+            peak_host = max(srv.peak.values())
+            peak_conn = max(srv.peak_connections.values())
+            before = len(srv.requests)
+            t0 = time.perf_counter()
+            again = cached_check(urls, client, cache, time.time())
+            warm = time.perf_counter() - t0
+            assert again == results
+            warm_requests = len(srv.requests) - before
+    finally:
+        cache.close()
+    return {
+        "cold": cold, "rate": n / cold, "requests": cold_requests, "peak_host": peak_host,
+        "peak_conn": peak_conn, "warm": warm, "warm_requests": warm_requests,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--urls", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--hosts", type=int, nargs="+", default=[1, 8])
+    args = parser.parse_args()
+    defaults = NetConfig()
+    max_total = inspect.signature(HttpClient).parameters["max_total"].default
+    print(f"{args.urls} URLs, {args.latency * 1000:.0f} ms per response, max_per_host={defaults.max_per_host}, max_total={max_total}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for hosts in args.hosts:
+            limit = min(hosts * defaults.max_per_host, max_total) / args.latency
+            runs = [one_run(hosts, args.urls, args.latency, Path(tmp)) for _ in range(args.runs)]
+            med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            def each(key: str, fmt: str = "{:.0f}", scale: float = 1.0) -> str:
+                return ", ".join(fmt.format(r[key] * scale) for r in runs)
+
+            print(f"\n{hosts} host(s): limit {limit:.0f} URLs/s")
+            print(f"  cold:   median {med['cold']:.2f} s = {med['rate']:.1f} URLs/s ({med['rate'] / limit:.2f} of the limit)")
+            print(f"          per run: {each('cold', '{:.2f} s')}; requests {each('requests')}")
+            print(f"  peak in flight per host: {each('peak_host')}; peak open connections per address: {each('peak_conn')}")
+            print(f"  cached: median {med['warm'] * 1000:.0f} ms (per run {each('warm', '{:.0f}', 1000)} ms), requests {each('warm_requests')}")
+
+if __name__ == "__main__":
+    main()
