@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from vaultkit import Context, Display, Finding, Note, PassResult, Target
 from ._idents import arxiv_date, arxiv_problem, doi_problem, url_problem
 from ._md import escape
+from ._online import link_findings
 from ._refs import parse, source_line, target_lines
 from ._refs_model import Citations, Reference
 
@@ -45,6 +46,7 @@ class CitationsPass:
 
     version = "2"
     options = OPTIONS
+    online = True  # its results depend on the network: the pipeline does not cache them when online
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:
         """Offline structural checks for every target; one callout per target with problems."""
@@ -55,12 +57,15 @@ class CitationsPass:
         displays: list[Display] = []
         total_refs = total_markers = 0
         threshold = float(ctx.options.get("source_overlap", OPTIONS["source_overlap"]))
+        options = {**OPTIONS, **ctx.options}
         whole = [t for t in note.targets if t.kind == "note"]
         for target in whole or note.targets:  # a whole AI note already covers its callouts
             cites = parse(note, target)
             total_refs += len(cites.references)
             total_markers += len(cites.markers)
             found = check(note, target, cites, threshold)
+            if ctx.net is not None and options["check_links"]:
+                found = sorted(found + link_findings(cites.urls, ctx.net, ctx.lookups), key=lambda f: (f.line, f.kind))
             findings += found
             if found:
                 displays.append(Display(target, render(found), "Citations"))

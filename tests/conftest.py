@@ -28,6 +28,31 @@ def _session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
 
 
 @pytest.fixture(autouse=True)
+def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reaches the internet: host names other than localhost do not resolve, as on a plane.
+
+    (Tests that serve HTTP use 127.0.0.1 and `linkserver.loopback_only` on top of this.)
+    """
+    import ipaddress
+    import re
+    import socket
+
+    real = socket.getaddrinfo
+
+    def offline(host: object, *args: object, **kw: object) -> object:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        try:
+            ipaddress.ip_address(name.strip("[]"))
+            return real(host, *args, **kw)  # type: ignore[arg-type]  # a literal needs no DNS
+        except ValueError:
+            if name == "localhost" or name.endswith(".localhost") or re.fullmatch(r"(?:0[xX])?[0-9][0-9a-fA-FxX.]*", name):
+                return real(host, *args, **kw)  # type: ignore[arg-type]
+        raise socket.gaierror(socket.EAI_NONAME, f"tests have no internet ({name})")
+
+    monkeypatch.setattr(socket, "getaddrinfo", offline)
+
+
+@pytest.fixture(autouse=True)
 def _outside_the_repo(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """`vaultkit run` defaults to the current folder: never let a test run it over the repository."""
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))

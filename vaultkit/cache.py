@@ -11,7 +11,7 @@ from typing import Any
 
 from vaultkit.text import digest
 
-SCHEMA = 1
+SCHEMA = 2
 # A file modified this recently may change again within the same mtime tick
 # (the "racy git" problem), so its stat alone is not trusted next time.
 RACY_SECONDS = 0.1
@@ -49,6 +49,7 @@ class Cache:
                 CREATE TABLE IF NOT EXISTS notes (path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER,
                     digest TEXT, fingerprint TEXT, report TEXT);
                 CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT);
+                CREATE TABLE IF NOT EXISTS lookups (key TEXT PRIMARY KEY, value TEXT, expires REAL);
                 """
             )
             row = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
@@ -95,6 +96,23 @@ class Cache:
                 "INSERT OR REPLACE INTO results VALUES (?,?)",
                 [(k, json.dumps(v, sort_keys=True, default=str)) for k, v in items],
             )
+
+    def lookup(self, key: str) -> Any:
+        """A network answer stored by `remember`, or None when absent or expired."""
+        if self.db is None:
+            return None
+        row = self.db.execute("SELECT value, expires FROM lookups WHERE key=?", (key,)).fetchone()
+        if row is None or row[1] < time.time():
+            return None
+        return json.loads(row[0])
+
+    def remember(self, key: str, value: Any, ttl: float) -> None:
+        """Keep a network answer for `ttl` seconds (found: 30 days, not found: 7 — the caller decides)."""
+        if self.db is None or ttl <= 0:
+            return
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO lookups VALUES (?,?,?)",
+                            (key, json.dumps(value, sort_keys=True, default=str), time.time() + ttl))
 
     def close(self) -> None:
         """Close the database."""

@@ -93,6 +93,8 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
         reports = iter_reports(runner, notes, progress)
         progress.close()
     finally:
+        if "runner" in locals():
+            runner.close()
         cache.close()
     seconds = time.monotonic() - started
     if as_json:
@@ -103,6 +105,10 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
                 click.echo(r.diff, nl=False)
     for line in problems(reports):
         click.echo(line, err=True)
+    unverified = sum(f["data"].get("unverified", 0) for r in reports for f in r.findings
+                     if f["kind"] == "network-unavailable")
+    if unverified:
+        click.echo(f"vaultkit: no network — {unverified} links left unverified (nothing was called dead)", err=True)
     click.echo(human_summary(reports, dry_run or diff, seconds, "cleaned" if mode == "clean" else "written"), err=True)
     if check and fails(reports, fail_on):
         return EXIT_FINDINGS

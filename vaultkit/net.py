@@ -267,3 +267,31 @@ class HttpClient:
                 raise NetError("too-many-redirects", str(target), f"more than {self.max_redirects} redirects")
             if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
                 method, kw = "GET", {k: v for k, v in kw.items() if k not in ("content", "data", "json", "files")}
+
+
+class Session:
+    """A run's network access for passes: one HttpClient, made on first use, closed at the end.
+
+    `Context.net` is a Session only when the run is online; offline runs get None,
+    so a pass cannot reach the network by accident.
+    """
+
+    def __init__(self, config: NetConfig, **client_options: Any) -> None:
+        self.config = config
+        self._options = client_options
+        self._client: HttpClient | None = None
+        self._lock = threading.Lock()
+
+    def client(self) -> HttpClient:
+        """The shared client (created lazily: httpx is imported only when a pass goes online)."""
+        with self._lock:
+            if self._client is None:
+                self._client = HttpClient(self.config, **self._options)
+            return self._client
+
+    def close(self) -> None:
+        """Close the client if one was made."""
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None

@@ -25,6 +25,7 @@ def _chunk(notes: list[NoteFile]) -> list[NoteReport]:
     assert _RUNNER is not None
     reports = [_RUNNER.process(nf) for nf in notes]
     _RUNNER.flush()
+    _RUNNER.close()
     return reports
 
 

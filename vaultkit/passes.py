@@ -59,6 +59,8 @@ class Context:
     options: Mapping[str, Any] = field(default_factory=dict)  # this pass's [passes.<name>] table
     offline: bool = True
     config: Any = None  # the whole Config, for [net] and [llm]
+    net: Any = None  # a vaultkit.net.Session when the run may go online, else None
+    lookups: Any = None  # the cache's lookup/remember store for network answers (None: no cache)
 
 
 @runtime_checkable

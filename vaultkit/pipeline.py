@@ -96,6 +96,8 @@ class Runner:
         self.owned = owned
         self.known = frozenset([*installed, *(p.name for p in passes)])
         self.pending: list[tuple[str, Any]] = []  # pass results to cache, written in one transaction
+        self._session: Any = None
+        self._session_pid = 0
         self.fingerprint = digest(
             __version__, options.mode, str(options.offline), repr(config.vaultkit),
             json.dumps(config.passes, sort_keys=True, default=str),
@@ -108,8 +110,25 @@ class Runner:
         self.pending = []
 
     def context(self, p: Registered) -> Context:
-        """The context a pass sees: its own options, the run's offline flag and the config."""
-        return Context(self.vault, self.config.pass_options(p.name), self.options.offline, self.config)
+        """The context a pass sees: its own options, the offline flag, the config, network and lookups."""
+        return Context(self.vault, self.config.pass_options(p.name), self.options.offline, self.config,
+                       self.session(), self.cache if self.options.use_cache else None)
+
+    def session(self) -> Any:
+        """The run's network session (None offline); a forked worker makes its own on first use."""
+        if self.options.offline:
+            return None
+        if self._session is None or self._session_pid != os.getpid():
+            from vaultkit.net import Session
+
+            self._session, self._session_pid = Session(self.config.net), os.getpid()
+        return self._session
+
+    def close(self) -> None:
+        """Release the network session."""
+        if self._session is not None and self._session_pid == os.getpid():
+            self._session.close()
+        self._session = None
 
     def read(self, nf: NoteFile) -> tuple[NoteReport, bytes | None, os.stat_result | None]:
         """Stat and read one note; bad input becomes a report, never an exception."""
@@ -150,7 +169,9 @@ class Runner:
             ctx = self.context(p)
             key = digest(note.hash, p.name, p.version, json.dumps(ctx.options, sort_keys=True, default=str),
                          str(self.options.offline), repr(self.config.vaultkit))
-            cached = self.cache.get_result(key) if self.options.use_cache else None
+            # A pass whose answers come from the network is re-run (its lookups have their own cache).
+            reuse = self.options.use_cache and not (getattr(p.impl, "online", False) and not self.options.offline)
+            cached = self.cache.get_result(key) if reuse else None
             result = _result_from_json(cached, note) if cached is not None else None
             if result is None:
                 try:
@@ -160,7 +181,7 @@ class Runner:
                     crashed = True
                     findings.append(pass_error(p, exc))
                     continue
-                if self.options.use_cache:
+                if reuse:
                     self.pending.append((key, _result_to_json(result)))
             outputs.append(PassOutput(p.name, key[:12], result))
         return outputs, findings, crashed

@@ -1,0 +1,64 @@
+"""The citations pass's online half: check the note's links through the run's shared session and cache."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any, Sequence
+
+from vaultkit import Finding
+
+from ._idents import url_problem
+from ._links import LinkResult, cacheable, check_links
+
+# Link findings (issue 3): dead is an error; a refusal, rate limit or outage only a warning.
+LINK_KINDS = {
+    "dead": ("dead-link", "error"),
+    "unreachable": ("unreachable-link", "warning"),
+    "blocked": ("blocked-link", "info"),
+    "error": ("broken-redirect", "error"),
+}
+
+
+def link_findings(urls: Sequence[tuple[str, int]], net: Any, lookups: Any) -> list[Finding]:
+    """One finding per problem link (at the line it first appears), or one notice when offline.
+
+    Answers come from the cache when it has them; only the rest are fetched, concurrently,
+    and stored with the lifetime `cacheable` allows. With no network at all, no link is
+    called dead: one `network-unavailable` notice stands for all of them.
+    """
+    first: dict[str, int] = {}
+    for url, line in urls:
+        if not url_problem(url):
+            first.setdefault(url, line)
+    if not first:
+        return []
+    results: dict[str, LinkResult] = {}
+    missing = []
+    for url in first:
+        cached = lookups.lookup(f"link:{url}") if lookups is not None else None
+        if cached is not None:
+            results[url] = LinkResult(**cached)
+        else:
+            missing.append(url)
+    if missing:
+        fetched, network_down = check_links(missing, net.client(), allow_private=net.config.allow_private)
+        if network_down:
+            line = min(first[u] for u in missing)
+            return [Finding("network-unavailable", "info", line, line,
+                            f"no network: {len(missing)} links left unverified — they are checked on the next online run",
+                            {"unverified": len(missing)})]
+        for url, result in fetched.items():
+            results[url] = result
+            ttl = cacheable(result)
+            if ttl and lookups is not None:
+                lookups.remember(f"link:{url}", asdict(result), ttl)
+    out = []
+    for url, line in first.items():
+        r = results.get(url)
+        if r is None or r.status == "ok":
+            continue
+        kind, severity = LINK_KINDS[r.status]
+        found = f" (ends at {r.final_url})" if r.final_url and r.final_url != url else ""
+        out.append(Finding(kind, severity, line, line, f"{url} — {r.detail}{found}",  # type: ignore[arg-type]
+                           {"url": url, "status": r.status, "code": r.code, "final_url": r.final_url}))
+    return out
