@@ -9,6 +9,11 @@ from vaultkit import Finding
 
 from ._idents import url_problem
 from ._links import LinkResult, cacheable, check_links
+from ._refs_model import Reference
+from ._scholar import checkable, verify
+
+# Metadata verdicts (issue 3). Offline a reference is never called fabricated: verify runs online only.
+VERDICT_SEVERITY = {"metadata-mismatch": "warning", "likely-fabricated": "error", "unverified": "info"}
 
 # Link findings (issue 3): dead is an error; a refusal, rate limit or outage only a warning.
 LINK_KINDS = {
@@ -61,4 +66,27 @@ def link_findings(urls: Sequence[tuple[str, int]], net: Any, lookups: Any) -> li
         found = f" (ends at {r.final_url})" if r.final_url and r.final_url != url else ""
         out.append(Finding(kind, severity, line, line, f"{url} — {r.detail}{found}",  # type: ignore[arg-type]
                            {"url": url, "status": r.status, "code": r.code, "final_url": r.final_url}))
+    return out
+
+
+def metadata_findings(refs: Sequence[Reference], net: Any, options: Any, lookups: Any) -> list[Finding]:
+    """Check each scholarly reference (an ID, or authors + year + title) against the four services.
+
+    References are checked concurrently; the per-service rate limiters (arXiv: one
+    request per 3 s) keep that polite. Each finding names the reference and holds the
+    record that was found.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    todo = [r for r in refs if checkable(r)]
+    if not todo:
+        return []
+    client = net.client()
+    with ThreadPoolExecutor(max_workers=min(4, len(todo)), thread_name_prefix="vaultkit-scholar") as pool:
+        verdicts = list(pool.map(lambda r: verify(r, client, options, lookups), todo))
+    out = []
+    for ref, v in zip(todo, verdicts):
+        if v.status in VERDICT_SEVERITY:
+            out.append(Finding(v.status, VERDICT_SEVERITY[v.status], ref.line, ref.end_line,  # type: ignore[arg-type]
+                               v.message, {"reference": ref.label, "record": v.record}))
     return out

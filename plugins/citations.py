@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from vaultkit import Context, Display, Finding, Note, PassResult, Target
 from ._idents import arxiv_date, arxiv_problem, doi_problem, url_problem
 from ._md import escape
-from ._online import link_findings
+from ._online import link_findings, metadata_findings
 from ._refs import parse, source_line, target_lines
 from ._refs_model import Citations, Reference
 
@@ -66,6 +66,9 @@ class CitationsPass:
             found = check(note, target, cites, threshold)
             if ctx.net is not None and options["check_links"]:
                 found = sorted(found + link_findings(cites.urls, ctx.net, ctx.lookups), key=lambda f: (f.line, f.kind))
+            if ctx.net is not None and options["verify_metadata"]:
+                found += metadata_findings(cites.references, ctx.net, options, ctx.lookups)
+                found.sort(key=lambda f: (f.line, f.kind))
             findings += found
             if found:
                 displays.append(Display(target, render(found), "Citations"))

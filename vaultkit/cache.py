@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -36,11 +37,13 @@ class Cache:
     def __init__(self, path: Path | None) -> None:
         self.db: sqlite3.Connection | None = None
         self.path = path
+        self.lock = threading.RLock()
         if path is None:
             return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=10, isolation_level=None)
+            # Passes look things up from worker threads; one lock serialises use of the connection.
+            self.db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(
@@ -101,7 +104,8 @@ class Cache:
         """A network answer stored by `remember`, or None when absent or expired."""
         if self.db is None:
             return None
-        row = self.db.execute("SELECT value, expires FROM lookups WHERE key=?", (key,)).fetchone()
+        with self.lock:
+            row = self.db.execute("SELECT value, expires FROM lookups WHERE key=?", (key,)).fetchone()
         if row is None or row[1] < time.time():
             return None
         return json.loads(row[0])
@@ -110,7 +114,7 @@ class Cache:
         """Keep a network answer for `ttl` seconds (found: 30 days, not found: 7 — the caller decides)."""
         if self.db is None or ttl <= 0:
             return
-        with self.db:
+        with self.lock, self.db:
             self.db.execute("INSERT OR REPLACE INTO lookups VALUES (?,?,?)",
                             (key, json.dumps(value, sort_keys=True, default=str), time.time() + ttl))
 

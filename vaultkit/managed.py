@@ -150,7 +150,9 @@ def strip(
     blocks: list[Block] = []
     n = len(lines)
     i = max(fm_end + 1, 0)
-    in_code = _code_lines(lines, i)
+    if not any("%% vaultkit:" in x for x in lines):
+        i = n  # the common case on a first run: nothing of ours below the frontmatter
+    in_code = _code_lines(lines, i) if i < n else set()
     while i < n:
         line = lines[i]
         if i in in_code or "%% vaultkit:" not in line:
