@@ -72,6 +72,7 @@ def main() -> None:
             vault = Path(tmp) / f"vault{i}"
             shutil.copytree(source, vault)
             os.system(f"chmod -R u+w '{vault}'")
+            os.sync()  # flush the copy first, or its writeback lands inside vaultkit's fsyncs
             cache = Path(tmp) / f"cache{i}"
             cold.append(vaultkit_run(vault, cache, config, args.jobs))
             noop.append(vaultkit_run(vault, cache, config, args.jobs))
