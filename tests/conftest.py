@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -78,3 +78,56 @@ def vk(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]
         return code, out, err
 
     return call
+
+
+@pytest.fixture(autouse=True)
+def tripwire(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Any TCP connection outside loopback fails the test; returns the attempts."""
+    from linkserver import loopback_only
+
+    return loopback_only(monkeypatch)
+
+
+@pytest.fixture
+def server() -> Iterator[Any]:
+    """A loopback link server (see tests/linkserver.py)."""
+    from linkserver import LinkServer
+
+    with LinkServer(slow=1.0) as srv:
+        yield srv
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """What an HttpClient would have slept, recorded instead."""
+    return []
+
+
+@pytest.fixture
+def make_client(sleeps: list[float]) -> Iterator[Callable[..., Any]]:
+    """HttpClients whose sleeps are recorded, not slept; loopback allowed unless told otherwise."""
+    from vaultkit.config import NetConfig
+    from vaultkit.net import HttpClient
+
+    made: list[HttpClient] = []
+
+    def make(allow_private: bool = True, timeout: float = 2.0, max_per_host: int = 2, **kw: Any) -> HttpClient:
+        config = NetConfig(allow_private=allow_private, timeout=timeout, max_per_host=max_per_host)
+        client = HttpClient(config, sleep=sleeps.append, **kw)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Replace the installed passes (the entry-point registry) for this test."""
+    import vaultkit.passes
+
+    def install(*passes: Any) -> None:
+        monkeypatch.setattr(vaultkit.passes, "discover", lambda: list(passes))
+
+    return install

@@ -17,13 +17,6 @@ VK = Callable[..., tuple[int, str, str]]
 AI = "# T\n\n> [!ai]+ AI\n> An answer.\n\nMine.\n"
 
 
-@pytest.fixture
-def install(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
-    def _install(*passes: Registered) -> None:
-        monkeypatch.setattr(vaultkit.passes, "discover", lambda: list(passes))
-    return _install
-
-
 class Returns:
     """A pass that returns whatever the test hands it."""
 
@@ -58,11 +51,11 @@ BAD_OUTPUTS = {
 
 @pytest.mark.parametrize("case", sorted(BAD_OUTPUTS))
 def test_bad_pass_output_is_a_pass_error_not_a_crash(case: str, tmp_path: Path, vk: VK,
-                                                     install: Callable[..., None]) -> None:
+                                                     registry: Callable[..., None]) -> None:
     root = tmp_path / "v"
     write_note(root, "a.md", AI)
     write_note(root, "b.md", AI)
-    install(Registered("bad", Returns(BAD_OUTPUTS[case]), "tests"), stats())
+    registry(Registered("bad", Returns(BAD_OUTPUTS[case]), "tests"), stats())
     before = (root / "a.md").read_bytes()
     code, doc, _ = run_json(vk, "run", root)
     assert code == 0
@@ -74,10 +67,10 @@ def test_bad_pass_output_is_a_pass_error_not_a_crash(case: str, tmp_path: Path, 
     assert (root / "a.md").read_bytes() == before
 
 
-def test_a_pass_calling_sys_exit_is_isolated(tmp_path: Path, vk: VK, install: Callable[..., None]) -> None:
+def test_a_pass_calling_sys_exit_is_isolated(tmp_path: Path, vk: VK, registry: Callable[..., None]) -> None:
     root = tmp_path / "v"
     write_note(root, "a.md", AI)
-    install(Registered("exits", Exits(), "tests"), stats())
+    registry(Registered("exits", Exits(), "tests"), stats())
     code, doc, _ = run_json(vk, "run", root)
     assert code == 0
     assert any(f["kind"] == "pass-error" for f in by_path(doc)["a.md"]["findings"])

@@ -14,37 +14,6 @@ from vaultkit.net import HttpClient, host_allowed
 from vaultkit_plugins._links import LinkResult, cacheable, check_links
 
 
-@pytest.fixture(autouse=True)
-def tripwire(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    """Any connection outside loopback fails the test."""
-    return loopback_only(monkeypatch)
-
-
-@pytest.fixture
-def server() -> Iterator[LinkServer]:
-    with LinkServer(slow=1.0) as srv:
-        yield srv
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-def make_client(sleeps: list[float]) -> Iterator[Callable[..., HttpClient]]:
-    made: list[HttpClient] = []
-
-    def make(allow_private: bool = True, timeout: float = 2.0, max_per_host: int = 2, **kw: Any) -> HttpClient:
-        client = HttpClient(NetConfig(allow_private=allow_private, timeout=timeout, max_per_host=max_per_host), sleep=sleeps.append, **kw)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.close()
-
-
 def check_one(url: str, client: HttpClient) -> LinkResult:
     results, down = check_links([url], client)
     assert not down

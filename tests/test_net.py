@@ -13,39 +13,6 @@ from vaultkit.config import NetConfig
 from vaultkit.net import MAX_RETRY_AFTER, HttpClient, NetError, host_allowed, retry_after
 
 
-@pytest.fixture(autouse=True)
-def tripwire(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    """Any connection outside loopback fails the test."""
-    return loopback_only(monkeypatch)
-
-
-@pytest.fixture
-def server() -> Iterator[LinkServer]:
-    with LinkServer(slow=1.0) as srv:
-        yield srv
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-def make_client(sleeps: list[float]) -> Iterator[Callable[..., HttpClient]]:
-    """A client whose sleeps are recorded, not slept; loopback allowed unless told otherwise."""
-    made: list[HttpClient] = []
-
-    def make(allow_private: bool = True, **kw: Any) -> HttpClient:
-        config = NetConfig(allow_private=allow_private, timeout=kw.pop("timeout", 2.0), max_per_host=kw.pop("max_per_host", 2))
-        client = HttpClient(config, sleep=sleeps.append, **kw)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.close()
-
-
 # --- host_allowed -------------------------------------------------------------------------------
 
 

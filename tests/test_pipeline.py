@@ -25,16 +25,6 @@ SUMMARY_KEYS = {"notes", "written", "changed", "skipped", "errors", "targets", "
 AI = "# Title\n\n> [!ai]+ AI\n> One answer with 7 words here.\n\nMine.\n"
 
 
-@pytest.fixture
-def registry(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
-    """Replace the installed passes (the entry-point registry) for this test."""
-
-    def install(*passes: Registered) -> None:
-        monkeypatch.setattr(vaultkit.passes, "discover", lambda: list(passes))
-
-    return install
-
-
 def _vault(tmp_path: Path, notes: Mapping[str, str | bytes], toml: str | None = None) -> Path:
     root = tmp_path / "vault"
     root.mkdir(parents=True)

@@ -77,12 +77,6 @@ class RecordingCache:
 
 
 @pytest.fixture(autouse=True)
-def tripwire(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    """Any connection outside loopback fails the test."""
-    return loopback_only(monkeypatch)
-
-
-@pytest.fixture(autouse=True)
 def clocks(monkeypatch: pytest.MonkeyPatch) -> dict[str, FakeClock]:
     """Each service's rate limiter on its own fake clock: the published intervals, no real waiting."""
     fakes = {name: FakeClock() for name in _scholar.LIMITS}
@@ -97,11 +91,6 @@ def clocks(monkeypatch: pytest.MonkeyPatch) -> dict[str, FakeClock]:
 def api() -> Iterator[ApiServer]:
     with ApiServer(slow=1.0) as srv:
         yield srv
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
 
 
 @pytest.fixture
