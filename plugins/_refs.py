@@ -209,6 +209,20 @@ def parse(note: Note, target: Target) -> Citations:
 # `a[0]`, `x[4, 5]`: a one- or two-letter name right before the bracket is array indexing.
 _INDEXING = re.compile(r"(?:^|[^\w.])[A-Za-z_][A-Za-z_0-9]?$")
 
+# Every form the citations checks look at contains one of these (markers and references `[`,
+# URLs and scheme typos `tp`/`//`, identifiers `doi`/`arxiv`); most answers contain none.
+CUES = ("[", "tp", "//", "doi", "arxiv")
+
+
+def may_cite(note: Note, target: Target) -> bool:
+    """A cheap pre-filter: could this target (or a list right after it) hold anything to check?"""
+    text = target.text.lower()
+    if any(cue in text for cue in CUES):
+        return True
+    after = note.lines[target.end_line : target.end_line + 5]  # up to 2 blanks, a heading, an entry
+    return any(cue in line.lower() for line in after for cue in CUES)
+
+
 _NOT_NAMES = {"In", "The", "A", "An", "See", "From", "Since", "By", "And", "Or", "Of", "On", "At", "Q", "Figure", "Table"}
 
 

@@ -11,7 +11,7 @@ from vaultkit import Context, Display, Finding, Note, PassResult, Target
 from ._idents import arxiv_date, arxiv_problem, doi_problem, url_problem
 from ._md import escape
 from ._online import link_findings, metadata_findings
-from ._refs import parse, source_line, target_lines
+from ._refs import may_cite, parse, source_line, target_lines
 from ._refs_model import Citations, Reference
 
 SEVERITY = {
@@ -60,6 +60,8 @@ class CitationsPass:
         options = {**OPTIONS, **ctx.options}
         whole = [t for t in note.targets if t.kind == "note"]
         for target in whole or note.targets:  # a whole AI note already covers its callouts
+            if not may_cite(note, target):
+                continue
             cites = parse(note, target)
             total_refs += len(cites.references)
             total_markers += len(cites.markers)
