@@ -186,9 +186,8 @@ class Lookups:
         if self.options.get("mailto") and service in ("crossref", "openalex"):
             params["mailto"] = str(self.options["mailto"])  # their "polite pool"
         url = f"{call.url}?{urlencode(params)}" if params else call.url
-        LIMITS[service].wait()
-        try:
-            response = self.client.request("GET", url, headers=self._headers(service))
+        try:  # the service's rate limit paces every try, retries included
+            response = self.client.request("GET", url, headers=self._headers(service), pace=LIMITS[service].wait)
         except NetError as exc:
             self.failures[service] = exc.detail
             return None

@@ -361,3 +361,19 @@ def test_arxiv_throttle_is_not_cached(api: ApiServer, client: HttpClient, monkey
 ])
 def test_surname(name: str, family: str) -> None:
     assert surname(name) == family
+
+
+def test_retries_to_arxiv_keep_its_rate(api: ApiServer, client: HttpClient, clocks: dict[str, FakeClock]) -> None:
+    """A 503 retried by the HTTP layer still waits arXiv's 3 s between tries."""
+    api.fail["arxiv"] = 503
+    ref = _scholar_ref_for_retry()
+    verify(ref, client, api.options(), None)
+    arxiv_hits = [h for h in api.requests if h.service == "arxiv"]
+    assert len(arxiv_hits) >= 2
+    assert len(clocks["arxiv"].sleeps) >= len(arxiv_hits) - 1
+    assert all(s >= 3.0 - 1e-9 for s in clocks["arxiv"].sleeps)
+
+
+def _scholar_ref_for_retry() -> Reference:
+    return Reference("inline", 1, 1, "x", None, "Scaling laws for neural language models", ("Kaplan",), 2020,
+                     arxiv="2001.08361")

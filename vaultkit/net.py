@@ -188,7 +188,8 @@ class HttpClient:
                 return min(asked, MAX_RETRY_AFTER)
         return self.backoff * (2**attempt) * (0.5 + random.random() / 2)
 
-    def _send(self, method: str, url: httpx.URL, host: str, read: bool, kw: Mapping[str, Any]) -> httpx.Response:
+    def _send(self, method: str, url: httpx.URL, host: str, read: bool, kw: Mapping[str, Any],
+              pace: Callable[[], None] | None = None) -> httpx.Response:
         """One hop, with retries; the body is read (or dropped) while the host's slot is held."""
         import httpx
 
@@ -196,6 +197,8 @@ class HttpClient:
         tries = self.retries + 1
         for attempt in range(tries):
             last = attempt + 1 == tries
+            if pace is not None:
+                pace()  # a service's published rate applies to retries too
             response: httpx.Response | None = None
             with slot, self._total:
                 try:
@@ -226,12 +229,14 @@ class HttpClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def request(
-        self, method: str, url: str, *, read: bool = True, allow_private: bool | None = None, **kw: Any
+        self, method: str, url: str, *, read: bool = True, allow_private: bool | None = None,
+        pace: Callable[[], None] | None = None, **kw: Any
     ) -> httpx.Response:
         """Send `method` to `url`, following redirects by hand (guard on every hop) and retrying transient failures.
 
         Returns the final response, closed (its `history` holds the redirect hops); 4xx/5xx are
-        responses, not errors. With `read=False` the body is not downloaded. Raises NetError.
+        responses, not errors. With `read=False` the body is not downloaded. `pace` is called
+        before every try (a rate limiter's `wait`). Raises NetError.
         """
         import httpx
 
@@ -251,7 +256,7 @@ class HttpClient:
                 if why == "dns":
                     raise NetError("dns", str(target), "host does not resolve")
                 raise NetError("blocked", str(target), why)
-            response = self._send(method, target, host, read, kw)
+            response = self._send(method, target, host, read, kw, pace)
             location = response.headers.get("Location")
             if response.status_code not in REDIRECTS or location is None:
                 response.history = history
