@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from support import clean, render, stats
-from vaultkit.managed import block_lines, key_name, separator, strip
+from vaultkit.managed import block_lines, key_name, outer_prefix, separator, strip
 from vaultkit.text import split_lines
 
 
 def _block(pass_name: str = "stats", depth: int = 1, body: str = "12 words", nl: str = "\n", tail: bool = False,
            title: str = "Stats") -> list[str]:
-    return block_lines(pass_name, "abc123", "def456", depth, title, body, nl, tail)
+    return block_lines(pass_name, "abc123", "def456", "> " * (depth - 1), title, body, nl, tail)
 
 
 def test_block_lines_shape() -> None:
@@ -25,7 +25,14 @@ def test_nested_block_lines_carry_the_outer_quote() -> None:
     lines = _block(depth=3)
     assert lines[0].startswith("> > > [!vaultkit]- ")
     assert lines[1] == "> > > 12 words\n"
-    assert separator(3) == "> >" and separator(1) == ""
+    assert separator("> > ") == "> >" and separator("") == ""
+
+
+@pytest.mark.parametrize(("header", "pre"), [
+    ("> [!ai] AI", ""), ("> > [!ai]", "> "), ("   > [!ai]", "   "), ("   > > [!ai]+ x", "   > "), (">>[!ai]", ">"),
+])
+def test_outer_prefix_keeps_list_indentation_and_outer_quotes(header: str, pre: str) -> None:
+    assert outer_prefix(header) == pre
 
 
 def test_body_cannot_break_out_of_the_block() -> None:
@@ -43,7 +50,7 @@ def test_empty_body_is_a_header_only_block() -> None:
 
 def test_strip_removes_an_intact_block_and_its_separator() -> None:
     human = ["> [!ai] x\n", "> y\n"]
-    lines = human + [separator(1) + "\n", *_block(), "\n", "after\n"]
+    lines = human + [separator("") + "\n", *_block(), "\n", "after\n"]
     s = strip(lines, "vaultkit_")
     assert s.lines == human + ["\n", "after\n"]
     assert s.origin == [0, 1, 5, 6]

@@ -26,7 +26,7 @@ FOLD = "-"  # managed callouts start collapsed
 _FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
 
 _HEADER = re.compile(
-    r"^(?P<pre>(?:> )*)> \[!" + CALLOUT_TYPE + r"\](?P<fold>[+-]?) (?P<title>.*?) "
+    r"^(?P<pre>[ \t>]*?)> \[!" + CALLOUT_TYPE + r"\](?P<fold>[+-]?) (?P<title>.*?) "
     r"%% vaultkit:(?P<pass>[^\s%]+) t=(?P<t>[0-9a-f]+) in=(?P<in>[0-9a-f]+)"
     r" out=(?P<out>[0-9a-f]+)(?P<tail> tail)? %%$"
 )
@@ -55,10 +55,9 @@ class Stripped:
 
 
 def block_lines(
-    pass_name: str, target_id: str, input_hash: str, depth: int, title: str, body: str, nl: str, tail: bool
+    pass_name: str, target_id: str, input_hash: str, pre: str, title: str, body: str, nl: str, tail: bool
 ) -> list[str]:
     """Render one managed callout (without its separator lines), every line ending in `nl`."""
-    pre = "> " * (depth - 1)
     title = _one_line(title)
     rows = [_safe(r) for r in body.strip("\n").split("\n")] if body.strip() else []
     body_lines = [f"{pre}> {r}" if r else f"{pre}>" for r in rows]
@@ -68,9 +67,18 @@ def block_lines(
     return [line + nl for line in [header, *body_lines]]
 
 
-def separator(depth: int) -> str:
+def separator(pre: str) -> str:
     """The blank line that keeps a managed callout apart from the target above it."""
-    return ("> " * (depth - 1)).rstrip()
+    return pre.rstrip()
+
+
+def outer_prefix(header: str) -> str:
+    """What stands before a callout's own `>` on its header line: list indentation, outer quotes.
+
+    `   > > [!ai]` gives `   > `, so vaultkit's callout sits in the same list item and quote.
+    """
+    head = header[: header.find("[!")].rstrip()
+    return head[:-1] if head.endswith(">") else head
 
 
 def _one_line(text: str) -> str:

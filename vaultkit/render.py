@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from vaultkit.errors import ParseError
-from vaultkit.managed import CREATED_KEY, CREATED_VALUE, block_lines, separator
+from vaultkit.managed import CREATED_KEY, CREATED_VALUE, block_lines, outer_prefix, separator
 from vaultkit.note import Note, Target, load_yaml
 from vaultkit.passes import Finding, PassResult, Scalar
 from vaultkit.text import eol, strip_eol
@@ -81,15 +81,15 @@ def _insert_blocks(lines: list[str], target: Target, blocks: list[tuple[str, str
         # Use the ending of the line we insert after: a lone CR followed by our LF
         # would otherwise merge into one CRLF and swallow a line break.
         nl = eol(lines[at - 1])
-    depth = max(target.depth, 1)
-    sep = separator(depth)
+    pre = outer_prefix(strip_eol(lines[target.line - 1])) if target.kind == "callout" else ""
+    sep = separator(pre)
     following = strip_eol(lines[at]) if at < len(lines) else None
     tail = following is not None and following.strip() != "" and following.rstrip() != sep
     chunk: list[str] = []
     for k, (name, input_hash, title, body) in enumerate(blocks):
         last = k == len(blocks) - 1
         chunk.append(sep + nl)
-        chunk.extend(block_lines(name, target.id, input_hash, depth, title, body, nl, tail and last))
+        chunk.extend(block_lines(name, target.id, input_hash, pre, title, body, nl, tail and last))
     if tail:
         chunk.append(sep + nl)
     before = lines[:at]
