@@ -1,0 +1,90 @@
+"""Issue 4 groundwork against the labelled corpus: the shared segmenter and the check-worthiness score.
+
+The claims pass itself is not registered yet; these hold its two building blocks to the
+issue's bar so the pass can be built on them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from test_claims_corpus import CORPUS, split
+from vaultkit.config import VaultConfig
+from vaultkit.note import parse_note
+from vaultkit_plugins._sentences import language, sentences
+from vaultkit_plugins._worthy import THRESHOLD, score
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[*_]", "", text).split())
+
+
+def test_segmenter_finds_the_labelled_sentences_on_their_lines() -> None:
+    total = found = 0
+    missed = []
+    for path in sorted(CORPUS.glob("*.md")):
+        raw = path.read_bytes()
+        _, labels = split(raw.decode("utf-8"))
+        note = parse_note(raw, path.name, VaultConfig())
+        targets = [t for t in note.targets if t.kind == "note"] or list(note.targets)
+        got = {(note.file_line(s.line), _norm(s.text)) for t in targets for s in sentences(note, t)}
+        for label in labels:
+            total += 1
+            if (label.line, _norm(label.text)) in got:
+                found += 1
+            else:
+                missed.append(f"{path.name}:{label.line} {label.text[:80]}")
+    assert found / total >= 0.95, f"exact-sentence recall {found / total:.3f}; missed:\n" + "\n".join(missed)
+
+
+def test_check_worthiness_reaches_the_bar() -> None:
+    tp = fp = fn = 0
+    wrong = []
+    for path in sorted(CORPUS.glob("*.md")):
+        _, labels = split(path.read_text(encoding="utf-8"))
+        for label in labels:
+            value, signals = score(label.text)
+            predicted, gold = value >= THRESHOLD, label.kind == "claim"
+            tp += predicted and gold
+            fp += predicted and not gold
+            fn += gold and not predicted
+            if predicted != gold:
+                wrong.append(f"{label.kind:5} {value:5.2f} {signals} {label.text[:70]}")
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    assert precision >= 0.85 and recall >= 0.85, (f"precision {precision:.3f} recall {recall:.3f}\n"
+                                                  + "\n".join(wrong))
+
+
+@pytest.mark.parametrize(("sentence", "claim"), [
+    ("Canberra is the capital of Australia, not Sydney.", True),
+    ("Groq's LPU architecture delivers 750-1,345 tokens/second.", True),
+    ("Hoffmann et al. (2022) found that compute-optimal models need more data.", True),
+    ("We will cover this in the next 3 sections.", False),
+    ("Step 2: ask three installers for itemised quotes.", False),
+    ("Here's a breakdown:", False),
+    ("Would you like me to compare specific brands?", False),
+    ("This could perhaps change within a few years.", False),
+])
+def test_score_examples_from_the_issue(sentence: str, claim: bool) -> None:
+    assert (score(sentence)[0] >= THRESHOLD) is claim
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("The cat is on the table and the dog is in the garden, and it is late.", "en"),
+    ("Die Energiewende ist ein Projekt, das nicht ohne den Ausbau der Netze gelingt und für alle wichtig ist.", "de"),
+    ("La carbonara è un piatto tipico della cucina romana e non si fa con la panna per la tradizione.", "it"),
+])
+def test_language_is_guessed_for_the_segmenter(text: str, code: str) -> None:
+    assert language(text) == code
+
+
+def test_abbreviations_decimals_and_markers_stay_inside_their_sentence() -> None:
+    raw = ("> [!ai]+ AI\n> Kaplan et al. (2020) found a 3.5× gain, e.g. on U.S. data[1]. The 1.58-bit model\n"
+           "> uses 41× less energy.[2] Is that all?\n").encode()
+    note = parse_note(raw, "n.md", VaultConfig())
+    got = [(s.line, s.text) for s in sentences(note, note.targets[0])]
+    assert got == [(2, "Kaplan et al. (2020) found a 3.5× gain, e.g. on U.S. data[1]."),
+                   (2, "The 1.58-bit model uses 41× less energy.[2]"),
+                   (3, "Is that all?")]
