@@ -319,3 +319,9 @@ def scheme_typos(text: str) -> list[str]:
         end = re.match(r"[^\s<>\"'`\])]+", text[m.end() :])
         out.append(m.group() + (end.group() if end else ""))
     return out
+
+
+def has_citation(text: str) -> bool:
+    """Does this text cite something: a marker, an inline reference or an author-year mention?"""
+    masked = mask(text)
+    return bool(_MARKER.search(masked) or _INLINE_REF.search(masked) or _MENTION.search(masked))

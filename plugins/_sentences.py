@@ -39,6 +39,7 @@ class Sentence:
     text: str
     line: int  # 1-based line of note.lines
     paragraph: int  # index of the paragraph or list item it belongs to
+    end_line: int = 0  # the line its last character is on
 
 
 def language(text: str) -> str:
@@ -117,7 +118,8 @@ def sentences(note: Note, target: Target) -> list[Sentence]:
             pos = at + len(piece.strip())
             sentence = piece.strip().replace(_DOT, ".")
             line = max((ln for off, ln in starts if off <= at), default=block[0][0])
-            out.append(Sentence(sentence, line, index))
+            end = max((ln for off, ln in starts if off < pos), default=line)
+            out.append(Sentence(sentence, line, index, end))
     return out
 
 

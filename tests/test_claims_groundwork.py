@@ -88,3 +88,23 @@ def test_abbreviations_decimals_and_markers_stay_inside_their_sentence() -> None
     assert got == [(2, "Kaplan et al. (2020) found a 3.5× gain, e.g. on U.S. data[1]."),
                    (2, "The 1.58-bit model uses 41× less energy.[2]"),
                    (3, "Is that all?")]
+
+
+def test_the_unregistered_claims_pass_reports_cited_and_uncited_claims() -> None:
+    from vaultkit.passes import Context
+    from vaultkit_plugins.claims import ClaimsPass, claim_id
+
+    raw = ("> [!ai]+ AI\n> Groq's LPU delivers 750-1,345 tokens/second[1]. It runs in the cloud.\n>\n"
+           "> Microsoft deployed RWKV to 1.5 billion Windows machines. Here's a breakdown:\n").encode()
+    note = parse_note(raw, "n.md", VaultConfig())
+    result = ClaimsPass().analyze(note, Context(vault=CORPUS))
+    by_text = {f.data["text"]: f for f in result.findings}
+    groq = by_text["Groq's LPU delivers 750-1,345 tokens/second[1]."]
+    rwkv = by_text["Microsoft deployed RWKV to 1.5 billion Windows machines."]
+    assert (groq.severity, groq.data["cited"], groq.line) == ("info", True, 2)
+    assert (rwkv.severity, rwkv.data["cited"], rwkv.line) == ("warning", False, 4)
+    assert "Here's a breakdown:" not in by_text
+    assert rwkv.data["id"] == claim_id("Microsoft deployed **RWKV** to 1.5 billion Windows machines.")
+    assert result.properties == {"claims": len(result.findings), "uncited": 1}
+    body = result.displays[0].body
+    assert body.index("uncited") < body.index("cited: Groq")
