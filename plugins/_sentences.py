@@ -13,15 +13,10 @@ from typing import Any
 
 from vaultkit import Note, Target
 
-from ._refs import target_lines
+from ._refs import _ENTRY, _LIST_HEAD, target_lines
 
 _LIST = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
-_REFS_HEAD = re.compile(
-    r"^\s*\**(?:citations|sources|references|bibliography|quellen|fuentes|références|referencias|fonti)\**\s*:\s*\**\s*$",
-    re.I,
-)
-_ENTRY = re.compile(r"^\s*\[\d{1,3}\]\s")
 _PROTECT = re.compile(r"`[^`\n]+`|https?://\S+|\b(?:e\.g|i\.e|et al|vs|cf|ca|approx|Corp|Inc|Ltd|No|Fig|c)\.(?=\s)")
 _DOT = "\u2024"  # stands in for a dot pysbd must not split at; put back afterwards
 _STOPWORDS = {
@@ -67,7 +62,7 @@ def blocks(note: Note, target: Target) -> list[list[tuple[int, str]]]:
     in_refs = False
     for line, text in target_lines(note, target):
         stripped = text.strip()
-        if _REFS_HEAD.match(stripped):
+        if _LIST_HEAD.match(stripped) and not _HEADING.match(text):  # `Citations:` starts a reference list
             in_refs = True
         if in_refs or not stripped or _HEADING.match(text) or _ENTRY.match(text) or stripped.startswith("[!"):
             if current:
