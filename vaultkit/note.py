@@ -41,11 +41,6 @@ class Target:
     id: str  # hash of `text`: names the target in managed blocks
     glued: bool = False
 
-    @property
-    def header_line(self) -> int:
-        """Where the target's `[!type]` line is."""
-        return self.line
-
 
 @dataclass(frozen=True, eq=False)
 class Note:
