@@ -33,6 +33,13 @@ def notes(vault: Path) -> list[Path]:
     return [nf.path for nf in scan(vault)]
 
 
+def fresh_copy(source: Path, vault: Path) -> None:
+    """A writable copy of the vault, flushed, so its writeback does not land inside vaultkit's fsyncs."""
+    shutil.copytree(source, vault)
+    os.system(f"chmod -R u+w '{vault}'")
+    os.sync()
+
+
 def bare_parse(paths: list[Path]) -> float:
     """Baseline: read + decode + markdown-it commonmark parse (inline rules on) of every note."""
     from markdown_it import MarkdownIt
@@ -44,9 +51,9 @@ def bare_parse(paths: list[Path]) -> float:
     return time.perf_counter() - start
 
 
-def vaultkit_run(vault: Path, cache: Path, config: Path, jobs: int) -> float:
+def vaultkit_run(vault: Path, cache: Path, config: Path, jobs: int, extra: tuple[str, ...] = ()) -> float:
     env = {**os.environ, "VAULTKIT_CACHE_DIR": str(cache)}
-    cmd = [sys.executable, "-m", "vaultkit", "run", str(vault), "--offline", "--config", str(config), "--jobs", str(jobs)]
+    cmd = [sys.executable, "-m", "vaultkit", "run", str(vault), "--offline", "--config", str(config), "--jobs", str(jobs), *extra]
     start = time.perf_counter()
     subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
@@ -70,9 +77,7 @@ def main() -> None:
         for i in range(args.runs):
             bare.append(bare_parse(paths))
             vault = Path(tmp) / f"vault{i}"
-            shutil.copytree(source, vault)
-            os.system(f"chmod -R u+w '{vault}'")
-            os.sync()  # flush the copy first, or its writeback lands inside vaultkit's fsyncs
+            fresh_copy(source, vault)
             cache = Path(tmp) / f"cache{i}"
             cold.append(vaultkit_run(vault, cache, config, args.jobs))
             noop.append(vaultkit_run(vault, cache, config, args.jobs))

@@ -26,18 +26,30 @@ _INLINE_MATH = re.compile(r"\$[^$\n]+\$")
 # `[3]`, `[1, 2]`, `[4-6]`, `[1][3]` — up to three digits (a `[2024]` is a year, not a marker).
 _MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*)\](?!\()")
 _ENTRY = re.compile(r"^\s*(?:[-*+]\s+)?\[(\d{1,3})\][.:]?\s+(?=\S)")
+# The headings a reference list goes under, in the languages AI answers come in.
+LIST_HEADS = frozenset((
+    "citations sources references bibliography quellen referenzen literatur literaturverzeichnis fuentes "
+    "referencias bibliografía références bibliographie fonti riferimenti bronnen referenties fontes "
+    "referências источники литература 参考文献 参考资料 引用 出典"
+).split()) | {"works cited", "further reading", "sources citées"}
 _LIST_HEAD = re.compile(
-    r"^\s*(?:#{1,6}\s*)?\**(?:citations|sources|references|bibliography|works cited|further reading|quellen|"
-    r"referenzen|literatur|literaturverzeichnis|fuentes|referencias|bibliografía|références|sources citées|"
-    r"bibliographie|fonti|riferimenti|bronnen|referenties|fontes|referências|источники|литература|"
-    r"参考文献|参考资料|引用|出典)\**\s*[:：]?\s*\**\s*$",
+    r"^\s*(?:#{1,6}\s*)?\**(?:" + "|".join(sorted(LIST_HEADS, key=len, reverse=True)) + r")\**\s*[:：]?\s*\**\s*$",
     re.I,
 )
+
+
+def is_list_head(line: str) -> bool:
+    """`Citations:`, `## References`, `**Sources**`: the line that opens a reference list."""
+    return len(line) <= 60 and line.strip(" \t#*:：").lower() in LIST_HEADS and bool(_LIST_HEAD.match(line))
+
+
 _URL = re.compile(r"https?://[^\s<>\"'`\]\[|]+", re.I)
 _SCHEME_TYPO = re.compile(r"(?<![\w/])(h+t+p+s?|ttps?|htps?)(:/{3,}|://|//|:/|:)(?=[\w.-]+\.[a-z]{2,})", re.I)
 _DOI = re.compile(r"\b(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.[^\s/\]]*/[^\s\]\)>\"]*)", re.I)
 _DOI_CUE = re.compile(r"\bdoi:\s*(\S+)|\bdoi\.org/(\S+)", re.I)
 _ARXIV = re.compile(r"(?<![A-Za-z])arxiv\s*:\s*([\w.\-/]+)|arxiv\.org/(?:abs|pdf)/([\w.\-/]+)", re.I)
+# Every citation form has one: a marker's `[3`, a reference's or mention's `2020)`.
+_CITE_HINT = re.compile(r"\[\d|\d{4}[a-z]?\)")
 _YEAR_PAREN = re.compile(r"\((\d{4})[a-z]?\)")
 _AUTHOR = re.compile(r"([A-Z][\w'’-]*(?:[ -](?:van|von|de|der|da|di|le|la|[A-Z])[\w'’-]*)*),\s+(?:[A-Z]\.\s?-?)+")
 # `[Kaplan, J., McCandlish, S., ... & Amodei, D. (2020). Title. *Venue*.]`
@@ -129,6 +141,8 @@ def following_list(note: Note, target: Target) -> list[tuple[int, str]]:
 
 def _unquote(line: str) -> str:
     line = line.rstrip("\r\n")
+    if ">" not in line[:4]:  # the common case: not quoted at all
+        return line
     while True:
         m = _QUOTE.match(line)
         if not m:
@@ -323,5 +337,7 @@ def scheme_typos(text: str) -> list[str]:
 
 def has_citation(text: str) -> bool:
     """Does this text cite something: a marker, an inline reference or an author-year mention?"""
+    if not _CITE_HINT.search(text):  # most sentences cite nothing; mask() is the costly part
+        return False
     masked = mask(text)
     return bool(_MARKER.search(masked) or _INLINE_REF.search(masked) or _MENTION.search(masked))

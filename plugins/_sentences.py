@@ -7,29 +7,36 @@ lazily (only when a target is segmented) and told the note's language.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from vaultkit import Note, Target
 
-from ._refs import _ENTRY, _LIST_HEAD, target_lines
+from ._refs import _ENTRY, is_list_head, target_lines
 
+_TASK_BOX = re.compile(r"^\[[ xX/-]\]\s*")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+_ITEM_START = frozenset("-*+0123456789")
 _LIST = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _PROTECT = re.compile(r"`[^`\n]+`|https?://\S+|\b(?:e\.g|i\.e|et al|vs|cf|ca|approx|Corp|Inc|Ltd|No|Fig|c)\.(?=\s)")
 _DOT = "\u2024"  # stands in for a dot pysbd must not split at; put back afterwards
+_WORD = re.compile(r"\w+")
 _STOPWORDS = {
-    "de": " der die das und ist nicht mit für auf ein eine ",
-    "fr": " le la les et est pas pour avec une des du ",
-    "es": " el la los las y es no para con una del ",
-    "it": " il lo la gli e è non per con una della del ",
+    "de": "der die das und ist nicht mit für auf ein eine".split(),
+    "fr": "le la les et est pas pour avec une des du".split(),
+    "es": "el la los las y es no para con una del".split(),
+    "it": "il lo la gli e è non per con una della del".split(),
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
-    """One sentence: its text as written (emphasis and markers kept) and where it starts."""
+class Sentence(NamedTuple):
+    """One sentence: its text as written (emphasis and markers kept) and where it starts.
+
+    A NamedTuple, not a frozen dataclass: a vault has hundreds of thousands of sentences.
+    """
 
     text: str
     line: int  # 1-based line of note.lines
@@ -39,10 +46,10 @@ class Sentence:
 
 def language(text: str) -> str:
     """A pysbd language code for the text (en, de, fr, es, it) by counting common words."""
-    sample = " " + " ".join(re.findall(r"\w+", text.lower())[:400]) + " "
-    best, hits = "en", sample.count(" the ") + sample.count(" and ") + sample.count(" is ")
+    counts = Counter(_WORD.findall(text[:2000].lower()))
+    best, hits = "en", counts["the"] + counts["and"] + counts["is"]
     for code, words in _STOPWORDS.items():
-        n = sum(sample.count(f" {w} ") for w in words.split())
+        n = sum(counts[w] for w in words)
         if n > hits * 1.3:
             best, hits = code, n
     return best
@@ -59,21 +66,31 @@ def blocks(note: Note, target: Target) -> list[list[tuple[int, str]]]:
     """Paragraphs and list items of a target as (line, text) rows; headings and reference lists left out."""
     out: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] = []
-    in_refs = False
-    for line, text in target_lines(note, target):
+    in_refs = in_table = False
+    rows = target_lines(note, target)
+    for i, (line, text) in enumerate(rows):
         stripped = text.strip()
-        if _LIST_HEAD.match(stripped) and not _HEADING.match(text):  # `Citations:` starts a reference list
+        # Cheap character tests first: this loop sees every line of every target.
+        if "|" in stripped:  # a table's cells are not sentences
+            in_table = in_table or stripped[0] == "|" or (i + 1 < len(rows) and bool(_TABLE_RULE.match(rows[i + 1][1])))
+            if in_table:
+                stripped = ""
+        else:
+            in_table = False
+        heading = stripped[:1] == "#" and _HEADING.match(text)
+        if not heading and is_list_head(stripped):  # `Citations:` starts a list
             in_refs = True
-        if in_refs or not stripped or _HEADING.match(text) or _ENTRY.match(text) or stripped.startswith("[!"):
+        if (in_refs or not stripped or heading or stripped.startswith("[!")
+                or ("[" in stripped[:6] and _ENTRY.match(text))):
             if current:
                 out.append(current)
             current = []
             continue
-        item = _LIST.match(text)
+        item = stripped[0] in _ITEM_START and _LIST.match(text)
         if item:
             if current:
                 out.append(current)
-            current = [(line, text[item.end():].strip())]
+            current = [(line, _TASK_BOX.sub("", text[item.end():].strip()))]
             continue
         if current and _ends_unpunctuated(current[-1][1]) and _starts_block(stripped):
             out.append(current)
@@ -99,26 +116,44 @@ def sentences(note: Note, target: Target) -> list[Sentence]:
     rows = blocks(note, target)
     if not rows:
         return []
-    lang = language(" ".join(t for block in rows for _, t in block))
-    seg = _segmenter(lang)
+    seg = None
     out: list[Sentence] = []
     for index, block in enumerate(rows):
         text, starts = _join(block)
-        guarded = _PROTECT.sub(lambda m: m.group().replace(".", _DOT), text)
+        # Code spans and URLs may hold `. X`; everything else a cut needs is checked at the cut.
+        guarded = _guard(text) if ("`" in text or "://" in text) else text
+        pieces = _fast_split(guarded)
+        if pieces is None:  # an abbreviation or initial before a capital: pysbd (about 50x slower) decides
+            guarded = _guard(text)
+            seg = seg or _segmenter(language(_sample(rows)))
+            pieces = seg.segment(guarded)
+        offsets = [off for off, _ in starts]
         pos = 0
-        # Plain prose splits safely on a regex; pysbd (about 50x slower) only sees blocks
-        # where an abbreviation or initial could be taken for a sentence end.
-        split = seg.segment(guarded) if _AMBIGUOUS.search(guarded) else _fast_split(guarded)
-        pieces = [p for p in split if p.strip()]
-        for piece in _attach_trailers(pieces):
-            at = guarded.find(piece.strip(), pos)
+        for piece in _attach_trailers([p for p in pieces if p.strip()]):
+            piece = piece.strip()
+            at = guarded.find(piece, pos)
             at = pos if at < 0 else at
-            pos = at + len(piece.strip())
-            sentence = piece.strip().replace(_DOT, ".")
-            line = max((ln for off, ln in starts if off <= at), default=block[0][0])
-            end = max((ln for off, ln in starts if off < pos), default=line)
-            out.append(Sentence(sentence, line, index, end))
+            pos = at + len(piece)
+            line = starts[max(bisect_right(offsets, at) - 1, 0)][1]
+            end = starts[max(bisect_left(offsets, pos) - 1, 0)][1]
+            out.append(Sentence(piece.replace(_DOT, "."), line, index, max(end, line)))
     return out
+
+
+def _guard(text: str) -> str:
+    return _PROTECT.sub(lambda m: m.group().replace(".", _DOT), text)
+
+
+def _sample(rows: list[list[tuple[int, str]]], size: int = 2000) -> str:
+    """The first `size` or so characters of prose: enough to tell a language by."""
+    parts, total = [], 0
+    for block in rows:
+        for _, text in block:
+            parts.append(text)
+            total += len(text)
+            if total >= size:
+                return " ".join(parts)
+    return " ".join(parts)
 
 
 def _join(block: list[tuple[int, str]]) -> tuple[str, list[tuple[int, int]]]:
@@ -131,20 +166,40 @@ def _join(block: list[tuple[int, str]]) -> tuple[str, list[tuple[int, int]]]:
     return " ".join(parts), starts
 
 
-# A period that may not end a sentence although an uppercase letter follows.
-_AMBIGUOUS = re.compile(
-    r"\b(?:[A-Z]\.){1,3}\s|\b(?:Dr|Mr|Mrs|Ms|Prof|St|Gen|Maj|Col|Lt|Sr|Jr|Mt|Ft|No|Nr|Fig|Art|Abs|Vol|"
-    r"approx|ca|bzw|z\.B|d\.h|vgl|usw|Nr|S|p|pp|ed|eds|Eds|op|cit|ibid)\.\s"
+# Words before a period that never end a sentence, and ones that may not although a capital follows.
+_NEVER_END = frozenset(
+    "e.g i.e al vs cf ca approx Corp Inc Ltd No Fig c Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()
 )
-_BOUNDARY = re.compile(r"(?<=[.!?…])((?:[\"”’)\]]|\[\d{1,3}\])*)\s+(?=[\"“‘(\[*_]?[A-ZÀ-ÖØ-Þ0-9¿¡])|(?<=[。！？])")
+_MAYBE_END = frozenset(
+    "Dr Mr Mrs Ms Prof St Gen Maj Col Lt Sr Jr Mt Ft Nr Art Abs Vol bzw z.B d.h vgl usw S p pp ed eds Eds "
+    "op cit ibid etc".split()
+)
+_INITIALS = re.compile(r"(?:[A-Z]\.){0,2}[A-Z]")
+_TAIL = re.compile(r"[\w.]+$")
+_BOUNDARY = re.compile(r"([.!?…](?:[\"”’)\]]|\[\d{1,3}\])*)\s+(?=[\"“‘(\[*_]?[A-ZÀ-ÖØ-Þ0-9¿¡])|[。！？]")
 
 
-def _fast_split(text: str) -> list[str]:
-    """Split at `. ` + capital (markers after the period stay with their sentence); CJK at 。！？."""
+def _fast_split(text: str) -> list[str] | None:
+    """Split at `. ` + capital (markers after the period stay with their sentence); CJK at 。！？.
+
+    None when a cut follows an abbreviation or initial that may not end a sentence ("Dr.", "J."):
+    such blocks need pysbd's rules.
+    """
     out, start = [], 0
     for m in _BOUNDARY.finditer(text):
-        end = m.start() + len(m.group(1) or "")
-        out.append(text[start:end])
+        mark = m.group(1)
+        if mark is None:  # 。！？ end a sentence where they stand
+            out.append(text[start:m.end()])
+            start = m.end()
+            continue
+        if mark[0] == ".":
+            tail = _TAIL.search(text, max(0, m.start() - 12), m.start())
+            word = tail.group().lstrip(".") if tail else ""
+            if word in _NEVER_END:
+                continue
+            if word in _MAYBE_END or _INITIALS.fullmatch(word):
+                return None
+        out.append(text[start:m.start() + len(mark)])
         start = m.end()
     out.append(text[start:])
     return out

@@ -45,13 +45,14 @@ class ClaimsPass:
     @staticmethod
     def _claims(sents: list[Sentence], threshold: float) -> list[Finding]:
         # A marker anywhere in a paragraph covers its other sentences too.
-        covered = {s.paragraph for s in sents if has_citation(s.text)}
+        cites = [has_citation(s.text) for s in sents]
+        covered = {s.paragraph for s, cite in zip(sents, cites) if cite}
         out = []
-        for s in sents:
+        for s, cite in zip(sents, cites):
             value, signals = score(s.text)
             if value < threshold:
                 continue
-            cited = has_citation(s.text) or s.paragraph in covered
+            cited = cite or s.paragraph in covered
             message = ("cited" if cited else "uncited") + f" claim: {s.text}"
             out.append(Finding("claim", "info" if cited else "warning", s.line, max(s.end_line, s.line), message,
                                {"text": s.text, "cited": cited, "score": round(value, 2), "id": claim_id(s.text),

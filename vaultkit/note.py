@@ -61,6 +61,7 @@ class Note:
     blocks: tuple[Block, ...]
     config: VaultConfig = field(repr=False)
     had_keys: bool = False
+    preparsed: Structure | None = field(default=None, repr=False)  # from an earlier parse of the same text
 
     @property
     def text(self) -> str:
@@ -95,6 +96,8 @@ class Note:
     @cached_property
     def structure(self) -> Structure:
         """Block structure of the body, parsed once, on first use."""
+        if self.preparsed is not None:
+            return self.preparsed
         body_lines = list(self.lines[self.body_start :])
         return parse_blocks("".join(body_lines), self.body_start, body_lines, self.config.callout_types)
 
@@ -172,11 +175,12 @@ def _unique_ids(targets: list[Target]) -> tuple[Target, ...]:
 
 def parse_note(
     raw: bytes, path: str, config: VaultConfig, owned: frozenset[str] | None = None,
-    known: frozenset[str] = frozenset(),
+    known: frozenset[str] = frozenset(), structures: Mapping[str, Structure] | None = None,
 ) -> Note:
     """Decode, strip vaultkit's marks (of the `owned` passes; all if None) and read the frontmatter.
 
-    `known` names every installed pass, so a key is matched to the right one.
+    `known` names every installed pass, so a key is matched to the right one. `structures`
+    maps text hashes to block structures parsed before (a run's first phase), to skip the parse.
     Raises ParseError on bad input.
     """
     decoded = decode(raw, path)
@@ -184,10 +188,12 @@ def parse_note(
     stripped = strip(lines, config.property_prefix, owned, known)
     clean = stripped.lines
     frontmatter = _frontmatter(clean)
-    return Note(
+    note = Note(
         path, raw, decoded, tuple(clean), tuple(stripped.origin), frontmatter, stripped.blocks, config,
         stripped.had_keys,
     )
+    known_structure = structures.get(note.hash) if structures else None
+    return replace(note, preparsed=known_structure) if known_structure is not None else note
 
 
 def _frontmatter(lines: list[str]) -> Frontmatter | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from vaultkit.cache import Cache
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from vaultkit.vault import NoteFile
 
 _RUNNER: Runner | None = None
+_METHOD = "process"
 CHUNK = 64  # notes per task: few enough round trips, small enough for a steady progress bar
 
 
@@ -21,37 +22,45 @@ def _init(path: object) -> None:
     _RUNNER.cache = Cache(path)  # type: ignore[arg-type]  # SQLite connections must not cross a fork
 
 
-def _chunk(notes: list[NoteFile]) -> list[NoteReport]:
+def _chunk(notes: list[NoteFile]) -> list[Any]:
     assert _RUNNER is not None
-    reports = [_RUNNER.process(nf) for nf in notes]
+    method = getattr(_RUNNER, _METHOD)
+    out = [method(nf) for nf in notes]
     _RUNNER.flush()
     _RUNNER.close()
-    return reports
+    return out
 
 
-def run_parallel(runner: Runner, todo: list[NoteFile],
-                 on_done: Callable[[NoteReport], None] | None) -> list[tuple[NoteFile, NoteReport]]:
-    """Fan notes out to `runner.options.jobs` processes, keeping the input order.
+def map_notes(runner: Runner, todo: list[NoteFile], method: str = "process",
+              on_done: Callable[[Any], None] | None = None) -> list[tuple[NoteFile, Any]]:
+    """`runner.<method>(nf)` for every note, in `runner.options.jobs` processes, keeping the input order.
 
-    Needs the fork start method, so passes registered at runtime (tests) reach
-    the workers; elsewhere it runs in this process.
+    Needs the fork start method, so passes registered at runtime (tests) and what the
+    runner holds (parsed structures, vault results) reach the workers; elsewhere it runs
+    in this process.
     """
-    global _RUNNER
+    global _RUNNER, _METHOD
     methods = multiprocessing.get_all_start_methods()
     if "fork" not in methods:  # passes injected at runtime would not reach spawned workers
-        return [(nf, runner.process(nf)) for nf in todo]
-    _RUNNER = runner
+        return [(nf, getattr(runner, method)(nf)) for nf in todo]
+    _RUNNER, _METHOD = runner, method
     ctx = multiprocessing.get_context("fork")
     out = []
     try:
         with ProcessPoolExecutor(runner.options.jobs, mp_context=ctx, initializer=_init,
                                  initargs=(runner.cache.path,)) as pool:
             chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
-            for chunk, reports in zip(chunks, pool.map(_chunk, chunks)):
-                for nf, rep in zip(chunk, reports):
-                    out.append((nf, rep))
+            for chunk, results in zip(chunks, pool.map(_chunk, chunks)):
+                for nf, result in zip(chunk, results):
+                    out.append((nf, result))
                     if on_done:
-                        on_done(rep)
+                        on_done(result)
     finally:
         _RUNNER = None
     return out
+
+
+def run_parallel(runner: Runner, todo: list[NoteFile],
+                 on_done: Callable[[NoteReport], None] | None) -> list[tuple[NoteFile, NoteReport]]:
+    """Process notes (read, passes, write) in worker processes."""
+    return map_notes(runner, todo, "process", on_done)

@@ -35,20 +35,43 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class Display:
-    """Markdown a pass wants shown in the note, in a managed callout after `target`."""
+    """Markdown a pass wants shown in the note, in a managed callout after `target`.
 
-    target: Target
+    A vault step has no Note, so its displays name the target by id (`Target.id`, which a
+    pass keeps in its summary); vaultkit resolves it, and drops it if the target is gone.
+    """
+
+    target: Target | str
     body: str
     title: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class PassResult:
-    """What a pass returns for one note: findings, callout text and flat properties."""
+    """What a pass returns for one note: findings, callout text and flat properties.
+
+    `summary` is what a pass with a `combine` step keeps of this note for it (JSON-able,
+    small): it is cached with the result, so an unchanged note is never re-read for it.
+    """
 
     findings: tuple[Finding, ...] = ()
     displays: tuple[Display, ...] = ()
     properties: Mapping[str, Scalar] = field(default_factory=dict)
+    summary: Any = None
+
+
+def merge(first: PassResult, second: PassResult) -> PassResult:
+    """One pass's note result and its vault result as one: a target's two bodies share its callout."""
+    displays = list(first.displays)
+    for d in second.displays:
+        at = next((i for i, x in enumerate(displays) if x.target == d.target), None)
+        if at is None:
+            displays.append(d)
+        else:
+            old = displays[at]
+            displays[at] = Display(old.target, old.body + "\n" + d.body, old.title or d.title)
+    return PassResult(first.findings + second.findings, tuple(displays),
+                      {**first.properties, **second.properties}, first.summary)
 
 
 @dataclass(frozen=True)
@@ -75,6 +98,13 @@ class NotePass(Protocol):
         """Return what this pass finds in `note` (its targets are `note.targets`)."""
         ...
 
+    # (optional) A vault step, for what one note cannot show alone (the same figure given
+    # differently in two notes):
+    #     def combine(self, summaries: Mapping[str, Any], ctx: Context) -> Mapping[str, PassResult]
+    # gets every note's `PassResult.summary` by note path (fresh or from the cache) and returns
+    # results by path; vaultkit merges each into that note's result. It must be pure and fast:
+    # it runs on every run, over the whole vault's summaries.
+
 
 @runtime_checkable
 class VaultPass(Protocol):
@@ -100,6 +130,11 @@ class Registered:
     def version(self) -> str:
         """The pass's own version string."""
         return str(getattr(self.impl, "version", "0"))
+
+    @property
+    def combines(self) -> bool:
+        """A note pass with a vault step (`combine`) over every note's summary."""
+        return not self.is_vault_pass and callable(getattr(self.impl, "combine", None))
 
     @property
     def is_vault_pass(self) -> bool:

@@ -14,7 +14,8 @@ from vaultkit.cache import Cache
 from vaultkit.config import Config
 from vaultkit.errors import NoteError
 from vaultkit.note import Note, parse_note
-from vaultkit.passes import SEVERITIES, Context, Display, Finding, PassResult, Registered
+from vaultkit.blocks import Structure
+from vaultkit.passes import SEVERITIES, Context, Display, Finding, PassResult, Registered, merge
 from vaultkit.render import PassOutput, compose
 from vaultkit.text import digest, encode
 from vaultkit.errors import ConfigError
@@ -54,6 +55,8 @@ class NoteReport:
     diff: str = ""
     digest: str = ""  # hash of the note's bytes once vaultkit is done with it (not in --json)
     cached: dict[str, Any] | None = None  # targets/findings in the lines of the written file
+    summaries: dict[str, Any] = field(default_factory=dict)  # per pass with a vault step (not in --json)
+    vault: dict[str, str] = field(default_factory=dict)  # digests of the vault results applied (not in --json)
 
     def as_json(self) -> dict[str, Any]:
         """The contract's shape: path, status, error (when not ok), written, targets, findings."""
@@ -96,6 +99,11 @@ class Runner:
         self.owned = owned
         self.known = frozenset([*installed, *(p.name for p in passes)])
         self.pending: list[tuple[str, Any]] = []  # pass results to cache, written in one transaction
+        # Set between a run's phases (forked workers inherit them): block structures parsed while
+        # collecting summaries, by text hash, and each note's results from vault steps, by path.
+        self.structures: dict[str, Structure] = {}
+        self.extras: dict[str, dict[str, PassResult]] = {}
+        self.vault_errors: list[Finding] = []
         self._session: Any = None
         self._session_pid = 0
         self.fingerprint = digest(
@@ -151,19 +159,20 @@ class Runner:
     def parse(self, nf: NoteFile, raw: bytes, report: NoteReport) -> Note | None:
         """Parse, turning bad input into an error report."""
         try:
-            return parse_note(raw, nf.rel, self.config.vaultkit, self.owned, self.known)
+            return parse_note(raw, nf.rel, self.config.vaultkit, self.owned, self.known, self.structures)
         except NoteError as exc:
             report.status, report.error = "error", str(exc)
             return None
 
-    def analyze(self, note: Note) -> tuple[list[PassOutput], list[Finding], bool]:
-        """Run every note pass on one note; a pass that raises becomes an error finding."""
+    def analyze(self, note: Note, only: Sequence[Registered] | None = None
+                ) -> tuple[list[PassOutput], list[Finding], bool]:
+        """Run every note pass (or `only` these) on one note; a pass that raises becomes an error finding."""
         outputs: list[PassOutput] = []
         findings: list[Finding] = []
         crashed = False
         if not note.targets and not note.blocks and not note.had_keys:
             return outputs, findings, crashed
-        for p in self.passes:
+        for p in self.passes if only is None else only:
             if p.is_vault_pass:
                 continue
             ctx = self.context(p)
@@ -186,10 +195,25 @@ class Runner:
             outputs.append(PassOutput(p.name, key[:12], result))
         return outputs, findings, crashed
 
+    def collect(self, nf: NoteFile) -> tuple[str, Structure | None, dict[str, Any]]:
+        """A run's first phase, for passes with a vault step: their summaries of one note.
+
+        Returns the note's text hash and block structure too, so the second phase need not parse
+        it again. A note that cannot be read or parsed yields nothing (the second phase reports it).
+        """
+        report, raw, _ = self.read(nf)
+        note = self.parse(nf, raw, report) if raw is not None else None
+        if note is None:
+            return "", None, {}
+        outputs, _, _ = self.analyze(note, [p for p in self.passes if p.combines])
+        summaries = {o.name: o.result.summary for o in outputs if o.result.summary is not None}
+        return note.hash, note.structure if note.needs_structure else None, summaries
+
     def process(self, nf: NoteFile, extra: dict[str, PassResult] | None = None,
                 note: Note | None = None, raw: bytes | None = None) -> NoteReport:
         """Everything for one note, up to and including the write."""
         report = NoteReport(nf.rel)
+        extra = {**self.extras.get(nf.rel, {}), **(extra or {})}
         if note is None:
             report, raw, _ = self.read(nf)
             if raw is None:
@@ -212,8 +236,23 @@ class Runner:
             crashed = False
         else:
             outputs, pass_findings, crashed = self.analyze(note)
-            for name, result in (extra or {}).items():
-                outputs.append(PassOutput(name, digest(note.hash, name, size=6), result))
+            report.summaries = {o.name: o.result.summary for o in outputs if o.result.summary is not None}
+            report.vault = vault_digests(extra)
+            for name, result in extra.items():
+                result = _resolve(result, note)
+                try:
+                    validate(result, note)
+                except TypeError as exc:
+                    pass_findings.append(Finding("pass-error", "error", 1, 1, f"pass {name} (vault step) failed: {exc}",
+                                                 {"pass": name}, "vaultkit"))
+                    continue
+                mine = next((i for i, o in enumerate(outputs) if o.name == name), None)
+                if mine is None:
+                    outputs.append(PassOutput(name, digest(note.hash, name, size=6), result))
+                else:  # a note pass's vault step: one callout per target, not two
+                    outputs[mine] = PassOutput(name, outputs[mine].input_hash, merge(outputs[mine].result, result))
+            if note.targets:
+                pass_findings += self.vault_errors
             findings += pass_findings
             for out in outputs:
                 findings += [_named(f, out.name) for f in out.result.findings]
@@ -243,6 +282,22 @@ class Runner:
             except NoteError as exc:
                 report.status, report.error = "error", str(exc)
         return report
+
+
+def _resolve(result: PassResult, note: Note) -> PassResult:
+    """A vault step's displays name targets by id: point them at this note's targets (or drop them)."""
+    if not any(isinstance(d.target, str) for d in result.displays):
+        return result
+    targets = {t.id: t for t in note.targets}
+    displays = tuple(Display(targets[d.target], d.body, d.title) if isinstance(d.target, str) else d
+                     for d in result.displays if not isinstance(d.target, str) or d.target in targets)
+    return PassResult(result.findings, displays, result.properties, result.summary)
+
+
+def vault_digests(extra: Mapping[str, PassResult]) -> dict[str, str]:
+    """What a note got from vault steps, as one short hash per pass: it changes when they do."""
+    return {name: digest(json.dumps(_result_to_json(r), sort_keys=True, default=str), size=8)
+            for name, r in sorted(extra.items()) if r.findings or r.displays or r.properties}
 
 
 def validate(result: object, note: Note) -> None:
@@ -293,8 +348,10 @@ def unified_diff(rel: str, old: bytes, new: bytes) -> str:
 def _result_to_json(result: PassResult) -> dict[str, Any]:
     return {
         "findings": [[f.kind, f.severity, f.line, f.end_line, f.message, dict(f.data)] for f in result.findings],
-        "displays": [[d.target.id, d.body, d.title] for d in result.displays],
+        "displays": [[d.target if isinstance(d.target, str) else d.target.id, d.body, d.title]
+                     for d in result.displays],
         "properties": dict(result.properties),
+        "summary": result.summary,
     }
 
 
@@ -308,7 +365,7 @@ def _result_from_json(data: dict[str, Any], note: Note) -> PassResult | None:
                 return None
             displays.append(Display(targets[tid], body, title))
         findings = tuple(Finding(k, s, a, b, m, d) for k, s, a, b, m, d in data["findings"])
-        return PassResult(findings, tuple(displays), data["properties"])
+        return PassResult(findings, tuple(displays), data["properties"], data.get("summary"))
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -336,9 +393,10 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
                  on_done: Callable[[NoteReport], None] | None = None) -> list[NoteReport]:
     """Process notes in order, using the stat cache to skip unchanged ones."""
     vault_passes = [p for p in runner.passes if p.is_vault_pass]
+    combiners = [p for p in runner.passes if p.combines] if runner.options.mode == "run" else []
     use_stat_cache = runner.options.use_cache and runner.options.mode == "run" and not vault_passes and not runner.options.diff
     known = runner.cache.note_entries(runner.fingerprint) if use_stat_cache else {}
-    reports: list[NoteReport] = []
+    unchanged: list[tuple[NoteFile, NoteReport]] = []
     record: list[tuple[str, int, int, str, str, str]] = []
     todo: list[NoteFile] = []
     refresh: list[tuple[str, int, int, str, str, str]] = []
@@ -358,12 +416,15 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
                 if same:
                     refresh.append((nf.rel, st.st_mtime_ns, st.st_size, entry[2], runner.fingerprint, entry[3]))
             if same:
-                rep = NoteReport(**{**json.loads(entry[3]), "written": False, "changed": False})
-                reports.append(rep)
-                if on_done:
-                    on_done(rep)
+                unchanged.append((nf, NoteReport(**{**json.loads(entry[3]), "written": False, "changed": False})))
                 continue
         todo.append(nf)
+    if combiners:
+        unchanged, todo = _combine(runner, combiners, notes, known, unchanged, todo)
+    reports = [rep for _, rep in unchanged]
+    if on_done:
+        for rep in reports:
+            on_done(rep)
     fresh = _run_all(runner, todo, vault_passes, on_done)
     for nf, rep in fresh:
         reports.append(rep)
@@ -371,7 +432,7 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
             try:
                 st = os.stat(nf.path)
                 keep = {k: v for k, v in rep.__dict__.items() if k not in ("written", "changed", "diff", "cached")}
-                body = json.dumps({**keep, **(rep.cached or {})})
+                body = json.dumps({**keep, **(rep.cached or {})}, default=str)
                 record.append((nf.rel, st.st_mtime_ns, st.st_size, rep.digest, runner.fingerprint, body))
             except OSError:
                 pass
@@ -380,6 +441,61 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
     order = {nf.rel: i for i, nf in enumerate(notes)}
     reports.sort(key=lambda r: order.get(r.path, 0))
     return reports
+
+
+def _combine(runner: Runner, combiners: list[Registered], notes: Sequence[NoteFile],
+             known: Mapping[str, tuple[int, int, str, str]], unchanged: list[tuple[NoteFile, NoteReport]],
+             todo: list[NoteFile]) -> tuple[list[tuple[NoteFile, NoteReport]], list[NoteFile]]:
+    """The vault steps: every note's summary (cached, or collected now), `combine`, then which notes to redo.
+
+    Notes to process are the changed ones plus unchanged ones whose vault results changed
+    (a note elsewhere now conflicts with them). Collecting parses each changed note once; the
+    structure is kept for the second phase, so no note is block-parsed twice.
+    """
+    names = [p.name for p in combiners]
+    summaries: dict[str, dict[str, Any]] = {name: {} for name in names}
+    stale = [(nf, rep) for nf, rep in unchanged if any(name not in rep.summaries for name in names)]
+    unchanged = [(nf, rep) for nf, rep in unchanged if all(name in rep.summaries for name in names)]
+    todo = todo + [nf for nf, _ in stale]
+    for _, rep in unchanged:
+        for name in names:
+            summaries[name][rep.path] = rep.summaries[name]
+    if runner.options.files:  # a hook run on one note still sees the rest of the vault, as cached
+        covered = {nf.rel for nf in notes}
+        for rel, entry in known.items():
+            if rel not in covered and (runner.vault / rel).is_file():
+                cached = json.loads(entry[3]).get("summaries", {})
+                for name in names:
+                    if name in cached:
+                        summaries[name][rel] = cached[name]
+    if runner.options.jobs > 1 and len(todo) > 50:
+        from vaultkit.parallel import map_notes
+
+        collected = map_notes(runner, todo, "collect")
+    else:
+        collected = [(nf, runner.collect(nf)) for nf in todo]
+    runner.flush()  # the passes' results, so the second phase reuses them
+    for nf, (text_hash, structure, found) in collected:
+        if structure is not None:
+            runner.structures[text_hash] = structure
+        for name, summary in found.items():
+            summaries[name][nf.rel] = summary
+    extras: dict[str, dict[str, PassResult]] = {}
+    for p in combiners:
+        try:
+            results = p.impl.combine(summaries[p.name], runner.context(p))
+            for path, result in results.items():
+                if not isinstance(result, PassResult):
+                    raise TypeError(f"combine() returned {type(result).__name__} for {path}, not PassResult")
+                extras.setdefault(path, {})[p.name] = result
+        except (Exception, SystemExit) as exc:
+            runner.vault_errors.append(pass_error(p, exc))
+    runner.extras = extras
+    keep: list[tuple[NoteFile, NoteReport]] = []
+    redo: list[tuple[NoteFile, NoteReport]] = []
+    for nf, rep in unchanged:
+        (keep if vault_digests(extras.get(nf.rel, {})) == rep.vault else redo).append((nf, rep))
+    return keep, todo + [nf for nf, _ in redo]
 
 
 def _run_all(runner: Runner, todo: list[NoteFile], vault_passes: list[Registered],

@@ -56,6 +56,7 @@ def compose(note: Note, outputs: Sequence[PassOutput]) -> Rendered:
     by_target: dict[Target, list[tuple[str, str, str, str]]] = {}
     for out in outputs:
         for d in out.result.displays:
+            assert not isinstance(d.target, str), "the pipeline resolves target ids before rendering"
             if (out.name, d.target.id) in edited:
                 continue
             by_target.setdefault(d.target, []).append((out.name, out.input_hash, d.title or out.name, d.body))

@@ -1,0 +1,48 @@
+"""Benchmark: what one pass adds to the foundation's cold offline run, every note a target.
+
+Usage: python bench/bench_pass.py PASS [VAULT] [--runs N] [--jobs N]
+Each round copies the vault twice and runs, cold and offline with `scope = "notes"`,
+`--only stats` (the foundation's run: the baseline) and `--only stats --only PASS`, in
+alternating order so drift on a noisy machine hits both. Prints medians and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from bench_run import DEFAULT_VAULT, fresh_copy, vaultkit_run
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("name")
+    ap.add_argument("vault", nargs="?", default=str(DEFAULT_VAULT))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+    source = Path(args.vault)
+    if not source.is_dir():
+        sys.exit(f"{source}: no such vault")
+    runs: dict[str, list[float]] = {"base": [], "pass": []}
+    extra = {"base": ("--only", "stats"), "pass": ("--only", "stats", "--only", args.name)}
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "notes.toml"
+        config.write_text('[vaultkit]\nscope = "notes"\n')
+        for i in range(args.runs):
+            for kind in (("base", "pass") if i % 2 == 0 else ("pass", "base")):
+                vault = Path(tmp) / f"{kind}{i}"
+                fresh_copy(source, vault)
+                runs[kind].append(vaultkit_run(vault, Path(tmp) / f"cache-{kind}{i}", config, args.jobs, extra[kind]))
+    base, with_pass = statistics.median(runs["base"]), statistics.median(runs["pass"])
+    print(f"vault: {source}, runs: {args.runs}, jobs: {args.jobs}, scope = notes")
+    print(f"--only stats             : median {base:6.2f} s  (runs: {', '.join(f'{x:.2f}' for x in runs['base'])})")
+    print(f"--only stats + {args.name:10s}: median {with_pass:6.2f} s  (runs: {', '.join(f'{x:.2f}' for x in runs['pass'])})")
+    print(f"{args.name} adds {with_pass / base - 1:+.1%} to the foundation's cold run")
+
+
+if __name__ == "__main__":
+    main()
