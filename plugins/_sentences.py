@@ -123,6 +123,11 @@ def sentences(note: Note, target: Target) -> list[Sentence]:
         # Code spans and URLs may hold `. X`; everything else a cut needs is checked at the cut.
         guarded = _guard(text) if ("`" in text or "://" in text) else text
         pieces = _fast_split(guarded)
+        if pieces is not None and len(pieces) == 1 and len(block) == 1:  # most blocks: one line, one sentence
+            piece = text.strip()
+            if piece:
+                out.append(Sentence(piece, block[0][0], index, block[0][0]))
+            continue
         if pieces is None:  # an abbreviation or initial before a capital: pysbd (about 50x slower) decides
             guarded = _guard(text)
             seg = seg or _segmenter(language(_sample(rows)))

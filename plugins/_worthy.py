@@ -84,6 +84,7 @@ _LEAD_IN = re.compile(r"^(?:[A-Z][\w /&–-]{0,30}?):\s+(?=\S)")
 _CONDITIONAL = re.compile(r"^(?:if|when|once|unless)\s+you\b", re.I)
 _ENTITY = re.compile(r"[\s(“\"'](?:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*|[A-Z]{2,}[a-z]?)\b")
 _DIGIT = re.compile(r"\d")
+_REFERENCE = re.compile(r"\[[A-Z][^\[\]]*\(\d{4}[a-z]?\)")
 
 
 _PHRASE_STARTS = _words("i we in it depend depends depending need important recommend key best")
@@ -114,6 +115,8 @@ def score(text: str) -> tuple[float, dict[str, float]]:
     if stripped[:2] == "**" and _BOLD_ONLY.match(stripped):
         s["label"] = -4  # a bold pseudo-heading, not a statement
     plain = stripped.replace("*", "").replace("_", "").replace("`", "").strip()
+    if plain[:1] == "[" and _REFERENCE.match(plain):
+        s["reference"] = -6  # `[Kaplan, J., … (2020). Title.]`: a source, not a statement
     has_marker = "[" in plain and _MARKERS.search(plain)
     bare = _MARKERS.sub("", plain).strip() if has_marker else plain
     if ":" in bare[:34]:  # "Sun: place them…" is about "place them…"

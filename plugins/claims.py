@@ -1,18 +1,22 @@
-"""`claims`: the check-worthy factual claims in AI text, and which of them cite a source."""
+"""`claims`: the check-worthy factual claims in AI text, which of them cite a source, and which
+figures disagree with what another place in the vault says."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any, Mapping
 
-from vaultkit import Context, Display, Finding, Note, PassResult
+from vaultkit import Context, Display, Finding, Note, PassResult, Target, line_ref
 
+from ._facts import conflicts, context, numeric_facts
 from ._md import escape
-from ._refs import has_citation
+from ._refs import has_citation, parse
 from ._sentences import Sentence, sentences
 from ._worthy import THRESHOLD, score
 
 OPTIONS = {"threshold": THRESHOLD, "llm": False}
+_MAX_FACTS = 200  # per note: a summary stays small however long the note
 
 
 def claim_id(text: str) -> str:
@@ -24,23 +28,29 @@ def claim_id(text: str) -> str:
 class ClaimsPass:
     """Lists the check-worthy factual claims in each AI answer; uncited ones are warnings."""
 
-    version = "1"
+    version = "2"
     options = OPTIONS
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:
         """Segment, score and link each claim to a citation; one callout per target with claims."""
         threshold = float(ctx.options.get("threshold", THRESHOLD))
-        findings: list[Finding] = []
-        displays: list[Display] = []
+        per_target: list[tuple[Target, list[Finding]]] = []
+        facts: list[list[Any]] = []
         whole = [t for t in note.targets if t.kind == "note"]
         for target in whole or note.targets:  # a whole AI note already covers its callouts
             found = self._claims(sentences(note, target), threshold)
-            findings += found
-            if found:
-                displays.append(Display(target, render(found), "Claims"))
-        uncited = sum(1 for f in findings if not f.data["cited"])
-        props = {"claims": len(findings), "uncited": uncited} if note.targets else {}
-        return PassResult(tuple(findings), tuple(displays), props)
+            per_target.append((target, found))
+            facts += _facts(note, target, found, any(f.data["cited"] for f in found))
+        extra: list[Finding] = []
+        if ctx.options.get("llm") and any(found for _, found in per_target):
+            per_target, extra = _refine(per_target, ctx)
+        claims = [f for _, found in per_target for f in found]
+        displays = tuple(Display(target, render(found), "Claims") for target, found in per_target if found)
+        uncited = sum(1 for f in claims if not f.data["cited"])
+        props = {"count": len(claims), "uncited": uncited} if note.targets else {}
+        summary = {"facts": facts[:_MAX_FACTS]} if facts else None
+        # A fallback is not cached: the next run asks the model again.
+        return PassResult(tuple(claims + extra), displays, props, summary, cacheable=not extra)
 
     @staticmethod
     def _claims(sents: list[Sentence], threshold: float) -> list[Finding]:
@@ -49,6 +59,8 @@ class ClaimsPass:
         covered = {s.paragraph for s, cite in zip(sents, cites) if cite}
         out = []
         for s, cite in zip(sents, cites):
+            if s.text.count(" ") < 3:  # under four words: `short` keeps it below any threshold; skip the cost
+                continue
             value, signals = score(s.text)
             if value < threshold:
                 continue
@@ -59,12 +71,137 @@ class ClaimsPass:
                                 "signals": signals}))
         return out
 
+    def combine(self, summaries: Mapping[str, Any], ctx: Context) -> Mapping[str, PassResult]:
+        """`conflicting-claim`: one subject given different figures (or one work two years) in two places."""
+        facts = [
+            {"path": path, "key": f[0], "value": f[1], "norm": f[2], "line": f[3], "target": f[4],
+             "context": f[5], "text": f[6]}
+            for path, summary in summaries.items() if isinstance(summary, dict)
+            for f in summary.get("facts", ())
+        ]
+        by_path: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+        for mine, other in conflicts(facts):
+            by_path.setdefault(mine["path"], []).append((mine, other))
+        return {path: _conflict_result(pairs) for path, pairs in by_path.items()}
+
+
+_PROMPT = (
+    "Split each numbered sentence into atomic factual claims: short, self-contained statements that can "
+    "each be checked on their own, with pronouns replaced by what they refer to. Keep the sentence's "
+    "language and wording; add no facts. Leave out opinions and advice. Reply with only JSON: "
+    '{"claims": [{"n": 1, "atomic": ["...", "..."]}, ...]}\n\n'
+)
+
+
+def _refine(per_target: list[tuple[Target, list[Finding]]], ctx: Context
+            ) -> tuple[list[tuple[Target, list[Finding]]], list[Finding]]:
+    """`llm = true`: atomic claims per sentence from the model, or the offline result and a warning."""
+    from vaultkit.llm import LlmError, chat_client, json_reply
+
+    claims = [f for _, found in per_target for f in found]
+    client, why = chat_client(ctx)
+    try:
+        if client is None:
+            raise LlmError("unavailable", why)
+        numbered = "\n".join(f"{i}. {f.data['text']}" for i, f in enumerate(claims, 1))
+        reply = json_reply(client.complete([{"role": "user", "content": _PROMPT + numbered}], max_tokens=2048))
+        atomic = _atomic(reply, len(claims))
+    except LlmError as exc:
+        line = claims[0].line
+        return per_target, [Finding("llm-fallback", "warning", line, line,
+                                    f"llm = true, but the model gave no usable answer ({exc}) — these are the "
+                                    "offline claims", {"reason": exc.kind})]
+    refined, n = [], 0
+    for target, found in per_target:
+        mine = []
+        for f in found:
+            n += 1
+            mine.append(Finding(f.kind, f.severity, f.line, f.end_line, f.message, {**f.data, "atomic": atomic.get(n, [])}))
+        refined.append((target, mine))
+    return refined, []
+
+
+def _atomic(reply: Any, count: int) -> dict[int, list[str]]:
+    """Sentence number -> its atomic claims, keeping only well-formed entries; malformed if none are."""
+    from vaultkit.llm import LlmError
+
+    items = reply.get("claims") if isinstance(reply, dict) else None
+    if not isinstance(items, list):
+        raise LlmError("malformed", 'the reply has no "claims" list')
+    out: dict[int, list[str]] = {}
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("n"), int) or not 1 <= item["n"] <= count:
+            continue
+        given = item.get("atomic")
+        if not isinstance(given, list):
+            continue
+        parts = [a.strip() for a in given if isinstance(a, str) and 0 < len(a.strip()) <= 300]
+        if parts:
+            out[item["n"]] = parts[:12]
+    if not out:
+        raise LlmError("malformed", "no sentence got atomic claims")
+    return out
+
+
+def _facts(note: Note, target: Target, claims: list[Finding], cited: bool) -> list[list[Any]]:
+    """What `combine` compares: figures in claims, and author-year citations where the target cites."""
+    out: list[list[Any]] = []
+    for f in claims:
+        text = str(f.data["text"])
+        for key, value, (low, high) in numeric_facts(text):
+            out.append([key, value, [low, high], f.line, target.id, context(text, key)[:30], text[:200]])
+    if cited:
+        by_line = {f.line: str(f.data["text"]) for f in claims}
+        found = parse(note, target)
+        for m in found.mentions:
+            text = by_line.get(m.line, m.text)
+            key = f"cite:{m.surname.lower()}"
+            out.append([key, str(m.year), [m.year, m.year], m.line, target.id, context(text, key)[:30], text[:200]])
+        for r in found.references:
+            if r.authors and r.year:
+                key = f"cite:{r.authors[0].lower()}"
+                out.append([key, str(r.year), [r.year, r.year], r.line, target.id,
+                            context(r.title or r.text, key)[:30], r.text[:200]])
+    return out
+
+
+def _conflict_result(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> PassResult:
+    findings: list[Finding] = []
+    rows: dict[str, list[str]] = {}
+    seen = set()
+    for mine, other in sorted(pairs, key=lambda p: (p[0]["line"], p[0]["key"])):
+        if (mine["line"], mine["key"], mine["value"]) in seen:  # a mention and its inline reference: one place
+            continue
+        seen.add((mine["line"], mine["key"], mine["value"]))
+        subject = mine["key"].removeprefix("cite:").replace("|", " ")
+        where = "elsewhere in this note" if other["path"] == mine["path"] else f"in {other['path']}"
+        message = (f"{subject}: {mine['value']} here, {other['value']} {where} (line {other['line']}) — "
+                   f"check which is right: {mine['text']}")
+        findings.append(Finding("conflicting-claim", "warning", mine["line"], mine["line"], message, {
+            "key": mine["key"], "value": mine["value"], "text": mine["text"],
+            "other": {"path": other["path"], "line": other["line"], "value": other["value"], "text": other["text"]},
+        }))
+        there = (f"at line {line_ref(other['line'])}" if other["path"] == mine["path"]
+                 else f"in [[{_link_target(other['path'])}]]")
+        rows.setdefault(mine["target"], []).append(
+            f"- **conflict** (line {line_ref(mine['line'])}): {escape(subject)} {escape(mine['value'])} here, "
+            f"{escape(other['value'])} {there} — {escape(other['text'][:120])}")
+    displays = tuple(Display(target, "\n".join(lines), "Claims") for target, lines in rows.items())
+    return PassResult(tuple(findings), displays, {"conflicts": len(findings)})
+
+
+def _link_target(path: str) -> str:
+    """A vault path as Obsidian links it: without `.md`, with `|`, `]` and `#` kept out of the link."""
+    name = path[:-3] if path.endswith(".md") else path
+    return re.sub(r"[|\]\[#^]", " ", name)
+
 
 def render(findings: list[Finding]) -> str:
-    """Uncited claims first, each quoted with its line in the note's text."""
+    """Uncited claims first, each quoted with the line it is on, to jump to."""
     ordered = sorted(findings, key=lambda f: (bool(f.data["cited"]), f.line))
     rows = []
     for f in ordered:
         mark = "cited" if f.data["cited"] else "**uncited**"
-        rows.append(f"- {mark}: {escape(str(f.data['text']))}")
+        rows.append(f"- {mark} (line {line_ref(f.line)}): {escape(str(f.data['text']))}")
+        rows += [f"    - {escape(a)}" for a in f.data.get("atomic", ())]  # the model's words: escaped
     return "\n".join(rows)

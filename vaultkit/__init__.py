@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from vaultkit.errors import VaultkitError
 from vaultkit.note import Note, Target
-from vaultkit.passes import Context, Display, Finding, NotePass, PassResult, VaultPass
+from vaultkit.passes import Context, Display, Finding, NotePass, PassResult, VaultPass, line_ref
 
 __version__ = "0.1.0"
 __all__ = [
@@ -21,4 +21,5 @@ __all__ = [
     "VaultPass",
     "VaultkitError",
     "__version__",
+    "line_ref",
 ]

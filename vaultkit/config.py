@@ -41,6 +41,7 @@ class LlmConfig:
     base_url: str = ""
     model: str = ""
     api_key_env: str = "OPENAI_API_KEY"
+    timeout: float = 60.0  # seconds per request; a slow local model needs more than a link check
 
 
 @dataclass(frozen=True)

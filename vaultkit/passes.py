@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Mapping, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Protocol, Sequence, runtime_checkable
 
 from vaultkit.errors import ConfigError
 
@@ -52,12 +53,32 @@ class PassResult:
 
     `summary` is what a pass with a `combine` step keeps of this note for it (JSON-able,
     small): it is cached with the result, so an unchanged note is never re-read for it.
+    `cacheable = False` keeps a stopgap (a fallback after a failed request) out of the cache,
+    so the next run tries again.
     """
 
     findings: tuple[Finding, ...] = ()
     displays: tuple[Display, ...] = ()
     properties: Mapping[str, Scalar] = field(default_factory=dict)
     summary: Any = None
+    cacheable: bool = True
+
+
+_LINE_REF = re.compile("\ue000(\\d+)\ue001")
+
+
+def line_ref(line: int) -> str:
+    """Stands in a display body for "line N of the file as vaultkit writes it" (N a `note.lines` line).
+
+    A pass cannot know where a line ends up (vaultkit's own blocks and properties move it);
+    the renderer replaces this with the final number.
+    """
+    return f"\ue000{line}\ue001"
+
+
+def resolve_line_refs(body: str, new_line: Callable[[int], int]) -> str:
+    """Put the final line numbers into a display body."""
+    return _LINE_REF.sub(lambda m: str(new_line(int(m.group(1)))), body) if "\ue000" in body else body
 
 
 def merge(first: PassResult, second: PassResult) -> PassResult:
@@ -71,7 +92,7 @@ def merge(first: PassResult, second: PassResult) -> PassResult:
             old = displays[at]
             displays[at] = Display(old.target, old.body + "\n" + d.body, old.title or d.title)
     return PassResult(first.findings + second.findings, tuple(displays),
-                      {**first.properties, **second.properties}, first.summary)
+                      {**first.properties, **second.properties}, first.summary, first.cacheable and second.cacheable)
 
 
 @dataclass(frozen=True)

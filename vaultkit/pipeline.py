@@ -57,6 +57,7 @@ class NoteReport:
     cached: dict[str, Any] | None = None  # targets/findings in the lines of the written file
     summaries: dict[str, Any] = field(default_factory=dict)  # per pass with a vault step (not in --json)
     vault: dict[str, str] = field(default_factory=dict)  # digests of the vault results applied (not in --json)
+    retry: bool = False  # a pass's result was a stopgap: process the note again next run (not in --json)
 
     def as_json(self) -> dict[str, Any]:
         """The contract's shape: path, status, error (when not ok), written, targets, findings."""
@@ -104,6 +105,8 @@ class Runner:
         self.structures: dict[str, Structure] = {}
         self.extras: dict[str, dict[str, PassResult]] = {}
         self.vault_errors: list[Finding] = []
+        self.memo: dict[str, Any] = {}  # pass results of the first phase, by cache key, for the second
+        self.fresh: dict[str, Any] = {}  # what this process computed in the first phase (sent to memo)
         self._session: Any = None
         self._session_pid = 0
         self.fingerprint = digest(
@@ -177,10 +180,11 @@ class Runner:
                 continue
             ctx = self.context(p)
             key = digest(note.hash, p.name, p.version, json.dumps(ctx.options, sort_keys=True, default=str),
-                         str(self.options.offline), repr(self.config.vaultkit))
+                         str(self.options.offline), repr(self.config.vaultkit), repr(self.config.llm))
             # A pass whose answers come from the network is re-run (its lookups have their own cache).
             reuse = self.options.use_cache and not (getattr(p.impl, "online", False) and not self.options.offline)
-            cached = self.cache.get_result(key) if reuse else None
+            # This run's first phase already ran it (a pass with a vault step): never twice, cache or not.
+            cached = self.memo.get(key) or (self.cache.get_result(key) if reuse else None)
             result = _result_from_json(cached, note) if cached is not None else None
             if result is None:
                 try:
@@ -190,24 +194,28 @@ class Runner:
                     crashed = True
                     findings.append(pass_error(p, exc))
                     continue
-                if reuse:
+                if reuse and result.cacheable:
                     self.pending.append((key, _result_to_json(result)))
+                if only is not None:
+                    self.fresh[key] = _result_to_json(result)
             outputs.append(PassOutput(p.name, key[:12], result))
         return outputs, findings, crashed
 
-    def collect(self, nf: NoteFile) -> tuple[str, Structure | None, dict[str, Any]]:
+    def collect(self, nf: NoteFile) -> tuple[str, Structure | None, dict[str, Any], dict[str, Any]]:
         """A run's first phase, for passes with a vault step: their summaries of one note.
 
-        Returns the note's text hash and block structure too, so the second phase need not parse
-        it again. A note that cannot be read or parsed yields nothing (the second phase reports it).
+        Returns the note's text hash, block structure and pass results too, so the second phase
+        neither parses it nor runs those passes again. A note that cannot be read or parsed yields
+        nothing (the second phase reports it).
         """
         report, raw, _ = self.read(nf)
         note = self.parse(nf, raw, report) if raw is not None else None
         if note is None:
-            return "", None, {}
+            return "", None, {}, {}
+        self.fresh = {}
         outputs, _, _ = self.analyze(note, [p for p in self.passes if p.combines])
         summaries = {o.name: o.result.summary for o in outputs if o.result.summary is not None}
-        return note.hash, note.structure if note.needs_structure else None, summaries
+        return note.hash, note.structure if note.needs_structure else None, summaries, self.fresh
 
     def process(self, nf: NoteFile, extra: dict[str, PassResult] | None = None,
                 note: Note | None = None, raw: bytes | None = None) -> NoteReport:
@@ -237,6 +245,7 @@ class Runner:
         else:
             outputs, pass_findings, crashed = self.analyze(note)
             report.summaries = {o.name: o.result.summary for o in outputs if o.result.summary is not None}
+            report.retry = any(not o.result.cacheable for o in outputs)
             report.vault = vault_digests(extra)
             for name, result in extra.items():
                 result = _resolve(result, note)
@@ -352,6 +361,7 @@ def _result_to_json(result: PassResult) -> dict[str, Any]:
                      for d in result.displays],
         "properties": dict(result.properties),
         "summary": result.summary,
+        "cacheable": result.cacheable,
     }
 
 
@@ -365,7 +375,8 @@ def _result_from_json(data: dict[str, Any], note: Note) -> PassResult | None:
                 return None
             displays.append(Display(targets[tid], body, title))
         findings = tuple(Finding(k, s, a, b, m, d) for k, s, a, b, m, d in data["findings"])
-        return PassResult(findings, tuple(displays), data["properties"], data.get("summary"))
+        return PassResult(findings, tuple(displays), data["properties"], data.get("summary"),
+                          data.get("cacheable", True))
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -428,7 +439,7 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
     fresh = _run_all(runner, todo, vault_passes, on_done)
     for nf, rep in fresh:
         reports.append(rep)
-        if use_stat_cache and rep.status == "ok" and (rep.written or not rep.changed):
+        if use_stat_cache and rep.status == "ok" and not rep.retry and (rep.written or not rep.changed):
             try:
                 st = os.stat(nf.path)
                 keep = {k: v for k, v in rep.__dict__.items() if k not in ("written", "changed", "diff", "cached")}
@@ -475,9 +486,10 @@ def _combine(runner: Runner, combiners: list[Registered], notes: Sequence[NoteFi
     else:
         collected = [(nf, runner.collect(nf)) for nf in todo]
     runner.flush()  # the passes' results, so the second phase reuses them
-    for nf, (text_hash, structure, found) in collected:
+    for nf, (text_hash, structure, found, results) in collected:
         if structure is not None:
             runner.structures[text_hash] = structure
+        runner.memo.update(results)
         for name, summary in found.items():
             summaries[name][nf.rel] = summary
     extras: dict[str, dict[str, PassResult]] = {}

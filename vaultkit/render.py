@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 from vaultkit.errors import ParseError
 from vaultkit.managed import CREATED_KEY, CREATED_VALUE, block_lines, outer_prefix, separator
 from vaultkit.note import Note, Target, load_yaml
-from vaultkit.passes import Finding, PassResult, Scalar
+from vaultkit.passes import Display, Finding, PassResult, Scalar, resolve_line_refs
 from vaultkit.text import eol, strip_eol
 
 
@@ -42,6 +43,18 @@ class Rendered:
 
 def compose(note: Note, outputs: Sequence[PassOutput]) -> Rendered:
     """The note's text with every pass's callouts and properties in place."""
+    first = _compose(note, outputs)
+    if not any("\ue000" in d.body for out in outputs for d in out.result.displays):
+        return first
+    # Line references: the layout does not depend on the numbers, so lay out once, then fill them in.
+    filled = [PassOutput(o.name, o.input_hash, PassResult(
+        o.result.findings, tuple(Display(d.target, resolve_line_refs(d.body, first.new_line), d.title)
+                                 for d in o.result.displays), o.result.properties, o.result.summary))
+        for o in outputs]
+    return _compose(note, filled)
+
+
+def _compose(note: Note, outputs: Sequence[PassOutput]) -> Rendered:
     lines = list(note.lines)
     findings: list[Finding] = []
     inserted: list[tuple[int, int]] = []
@@ -143,7 +156,7 @@ def _with_properties(
         human = fm.data
     problem = "adding properties would change how the frontmatter reads, so vaultkit left it alone"
     try:
-        data = load_yaml("".join(new[start:end]))
+        data = _load_yaml_once("".join(new[start:end]))
     except ParseError:
         return lines, problem, at
     # Keys appended at column 0 after the last human line cannot change a human value
@@ -154,6 +167,12 @@ def _with_properties(
     if any(type(data.get(k)) is not type(v) or data.get(k) != v for k, v in props.items()):
         return lines, problem, at
     return new, "", at
+
+
+@lru_cache(maxsize=16)
+def _load_yaml_once(source: str) -> Any:
+    """Line references make a note compose twice with the same frontmatter: verify it once."""
+    return load_yaml(source)
 
 
 def property_name(pass_name: str, key: str) -> str:
