@@ -32,6 +32,7 @@ LIST_HEADS = frozenset((
     "referencias bibliografía références bibliographie fonti riferimenti bronnen referenties fontes "
     "referências источники литература 参考文献 参考资料 引用 出典"
 ).split()) | {"works cited", "further reading", "sources citées"}
+LIST_HEAD_STARTS = frozenset("#*" + "".join(head[0] for head in LIST_HEADS))  # a cheap test before the real one
 _LIST_HEAD = re.compile(
     r"^\s*(?:#{1,6}\s*)?\**(?:" + "|".join(sorted(LIST_HEADS, key=len, reverse=True)) + r")\**\s*[:：]?\s*\**\s*$",
     re.I,
@@ -333,6 +334,11 @@ def scheme_typos(text: str) -> list[str]:
         end = re.match(r"[^\s<>\"'`\])]+", text[m.end() :])
         out.append(m.group() + (end.group() if end else ""))
     return out
+
+
+def may_have_citation(text: str) -> bool:
+    """False when no citation can be in the text: one search to skip a whole target's sentences."""
+    return bool(_CITE_HINT.search(text))
 
 
 def has_citation(text: str) -> bool:

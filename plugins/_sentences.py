@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from vaultkit import Note, Target
 
-from ._refs import _ENTRY, is_list_head, target_lines
+from ._refs import _ENTRY, LIST_HEAD_STARTS, is_list_head, target_lines
 
 _TASK_BOX = re.compile(r"^\[[ xX/-]\]\s*")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
@@ -55,6 +55,18 @@ def language(text: str) -> str:
     return best
 
 
+_ENGLISH = frozenset("the and of to that for are was with this from".split())
+
+
+def is_english(text: str) -> bool:
+    """Is this text English, so English keyword lists apply? (Short texts are given the benefit of the doubt.)"""
+    sample = text[:1200]
+    words = _WORD.findall(sample.lower())
+    if len(words) < 40 and len(sample) < 300:
+        return True
+    return sum(map(_ENGLISH.__contains__, words)) >= 0.08 * len(words)
+
+
 @lru_cache(maxsize=8)
 def _segmenter(lang: str) -> Any:
     import pysbd  # type: ignore[import-untyped]  # ships no type information
@@ -66,11 +78,17 @@ def blocks(note: Note, target: Target) -> list[list[tuple[int, str]]]:
     """Paragraphs and list items of a target as (line, text) rows; headings and reference lists left out."""
     out: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] = []
-    in_refs = in_table = False
+    in_table = False
     rows = target_lines(note, target)
     for i, (line, text) in enumerate(rows):
         stripped = text.strip()
         # Cheap character tests first: this loop sees every line of every target.
+        if not stripped:
+            in_table = False
+            if current:
+                out.append(current)
+                current = []
+            continue
         if "|" in stripped:  # a table's cells are not sentences
             in_table = in_table or stripped[0] == "|" or (i + 1 < len(rows) and bool(_TABLE_RULE.match(rows[i + 1][1])))
             if in_table:
@@ -78,9 +96,9 @@ def blocks(note: Note, target: Target) -> list[list[tuple[int, str]]]:
         else:
             in_table = False
         heading = stripped[:1] == "#" and _HEADING.match(text)
-        if not heading and is_list_head(stripped):  # `Citations:` starts a list
-            in_refs = True
-        if (in_refs or not stripped or heading or stripped.startswith("[!")
+        if not heading and stripped[:1].lower() in LIST_HEAD_STARTS and is_list_head(stripped):  # `Citations:`
+            break  # a reference list runs to the end of the target
+        if (not stripped or heading or stripped.startswith("[!")
                 or ("[" in stripped[:6] and _ENTRY.match(text))):
             if current:
                 out.append(current)
@@ -119,15 +137,15 @@ def sentences(note: Note, target: Target) -> list[Sentence]:
     seg = None
     out: list[Sentence] = []
     for index, block in enumerate(rows):
+        if len(block) == 1 and not _MAYBE_CUT.search(block[0][1]):  # most blocks: one line, one sentence
+            line, piece = block[0][0], block[0][1].strip()
+            if piece:
+                out.append(Sentence(piece, line, index, line))
+            continue
         text, starts = _join(block)
         # Code spans and URLs may hold `. X`; everything else a cut needs is checked at the cut.
         guarded = _guard(text) if ("`" in text or "://" in text) else text
         pieces = _fast_split(guarded)
-        if pieces is not None and len(pieces) == 1 and len(block) == 1:  # most blocks: one line, one sentence
-            piece = text.strip()
-            if piece:
-                out.append(Sentence(piece, block[0][0], index, block[0][0]))
-            continue
         if pieces is None:  # an abbreviation or initial before a capital: pysbd (about 50x slower) decides
             guarded = _guard(text)
             seg = seg or _segmenter(language(_sample(rows)))
@@ -181,6 +199,9 @@ _MAYBE_END = frozenset(
 )
 _INITIALS = re.compile(r"(?:[A-Z]\.){0,2}[A-Z]")
 _TAIL = re.compile(r"[\w.]+$")
+# Needed for any cut (end punctuation with a space somewhere after it, or CJK end punctuation); it
+# starts with a character class, so the regex engine skips ahead fast. `_BOUNDARY` cannot.
+_MAYBE_CUT = re.compile(r"[.!?…][^\s]*\s|[。！？]")
 _BOUNDARY = re.compile(r"([.!?…](?:[\"”’)\]]|\[\d{1,3}\])*)\s+(?=[\"“‘(\[*_]?[A-ZÀ-ÖØ-Þ0-9¿¡])|[。！？]")
 
 

@@ -27,7 +27,7 @@ _FIGURE = re.compile(
     r"km|kg|g/|mg|mph|°|tokens|watts?|kWh|MW|GW|GB|TB|parameters|users|people|years?|days?|hours?|degrees))",
     re.I,
 )
-_YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)s?\b")
+_YEAR = re.compile(r"(?<![\dA-Za-z.,])(?:1[5-9]\d\d|20\d\d)s?(?![\d.,]?\d)(?![A-Za-z])")  # also "1913年"
 _PAREN_YEAR = re.compile(r"\(\d{4}[a-z]?\)")
 _STEP_NUMBERS = re.compile(
     r"\b(?:step|section|part|chapter|item|tip|option|point)s?\s+\d|\bnext\s+\d|"
@@ -108,8 +108,34 @@ _SUPER, _THAN_BIT, _REPORT, _ACCORDING, _AL = (_BIT[n] for n in ("superlative", 
 _HEDGE_BIT, _OPINION_BIT, _PHRASE_BIT, _PERSON_BIT = (_BIT[n] for n in ("hedge", "opinion", "phrase", "person"))
 
 
-def score(text: str) -> tuple[float, dict[str, float]]:
-    """The check-worthiness of one sentence and the signals behind it."""
+# Scripts written without spaces between words: Chinese, Japanese kana, Thai, Khmer, Lao, Myanmar.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+
+
+def is_short(text: str) -> bool:
+    """Under four words (or, in a script without spaces, under 12 characters): too short to assert much."""
+    if text.count(" ") >= 3:
+        return False
+    return len(text) < 12 or not _UNSPACED.search(text)
+
+
+# Without English keywords, only a figure, a date, a marker or a name can make a claim: none of them here.
+# (Two searches that each start with a character class are faster than one with alternatives.)
+_DIGIT_OR_MARKER = re.compile(r"[\d\[]")
+_NAME = re.compile(r"[\s(“\"'][A-Z]")
+
+
+def can_score(text: str, english: bool) -> bool:
+    """False when `score` can only come out at or below zero (a fast skip for other languages' prose)."""
+    return english or bool(_DIGIT_OR_MARKER.search(text) or _NAME.search(text))
+
+
+def score(text: str, english: bool = True) -> tuple[float, dict[str, float]]:
+    """The check-worthiness of one sentence and the signals behind it.
+
+    The keyword signals (comparisons, attributions, hedges, opinion, advice…) are English word
+    lists; for other languages (`english=False`) only figures, dates, names and markers count.
+    """
     s: dict[str, float] = {}
     stripped = text.strip()
     if stripped[:2] == "**" and _BOLD_ONLY.match(stripped):
@@ -121,17 +147,18 @@ def score(text: str) -> tuple[float, dict[str, float]]:
     bare = _MARKERS.sub("", plain).strip() if has_marker else plain
     if ":" in bare[:34]:  # "Sun: place them…" is about "place them…"
         bare = _LEAD_IN.sub("", bare)
-    lower = frozenset(_TOKEN.findall(bare.lower()))
     bits = 0
-    for word in lower & _KEYWORDS:
-        bits |= _LEXICON[word]
+    if english:
+        lower = frozenset(_TOKEN.findall(bare.lower()))
+        for word in lower & _KEYWORDS:
+            bits |= _LEXICON[word]
     if bare.endswith("?"):
         s["question"] = -6
     elif bare.endswith(":"):
         s["lead-in"] = -4
-    if bare.count(" ") < 3:
+    if is_short(bare):
         s["short"] = -3
-    opening = _OPENING.match(bare)
+    opening = _OPENING.match(bare) if english else None
     if opening:
         kind = opening.lastgroup or "meta"
         s[kind] = _OPENING_WEIGHT[kind]
@@ -139,7 +166,7 @@ def score(text: str) -> tuple[float, dict[str, float]]:
         _figures(bare, s)
     if bits:
         _keywords(bare, lower, bits, s)
-    if "(" in bare and "attribution" not in s and _PAREN_YEAR.search(bare):
+    if "(" in bare and "attribution" not in s and _PAREN_YEAR.search(bare):  # `(2020)`: any language
         s["attribution"] = 1.5
     if bare and not bare[1:].islower():
         entities = _ENTITY.findall(bare, 1)

@@ -11,9 +11,9 @@ from vaultkit import Context, Display, Finding, Note, PassResult, Target, line_r
 
 from ._facts import conflicts, context, numeric_facts
 from ._md import escape
-from ._refs import has_citation, parse
-from ._sentences import Sentence, sentences
-from ._worthy import THRESHOLD, score
+from ._refs import has_citation, may_have_citation, parse
+from ._sentences import Sentence, is_english, sentences
+from ._worthy import THRESHOLD, can_score, is_short, score
 
 OPTIONS = {"threshold": THRESHOLD, "llm": False}
 _MAX_FACTS = 200  # per note: a summary stays small however long the note
@@ -38,7 +38,7 @@ class ClaimsPass:
         facts: list[list[Any]] = []
         whole = [t for t in note.targets if t.kind == "note"]
         for target in whole or note.targets:  # a whole AI note already covers its callouts
-            found = self._claims(sentences(note, target), threshold)
+            found = self._claims(sentences(note, target), threshold, target.text)
             per_target.append((target, found))
             facts += _facts(note, target, found, any(f.data["cited"] for f in found))
         extra: list[Finding] = []
@@ -53,15 +53,21 @@ class ClaimsPass:
         return PassResult(tuple(claims + extra), displays, props, summary, cacheable=not extra)
 
     @staticmethod
-    def _claims(sents: list[Sentence], threshold: float) -> list[Finding]:
+    def _claims(sents: list[Sentence], threshold: float, text: str) -> list[Finding]:
+        english = is_english(text)
         # A marker anywhere in a paragraph covers its other sentences too.
-        cites = [has_citation(s.text) for s in sents]
+        if may_have_citation(text):
+            cites = [has_citation(s.text) for s in sents]
+        else:
+            cites = [False] * len(sents)
         covered = {s.paragraph for s, cite in zip(sents, cites) if cite}
         out = []
         for s, cite in zip(sents, cites):
-            if s.text.count(" ") < 3:  # under four words: `short` keeps it below any threshold; skip the cost
+            if is_short(s.text):  # `short` keeps it below any threshold: skip the cost
                 continue
-            value, signals = score(s.text)
+            if threshold > 0 and not can_score(s.text, english):
+                continue
+            value, signals = score(s.text, english)
             if value < threshold:
                 continue
             cited = cite or s.paragraph in covered

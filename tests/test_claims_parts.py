@@ -10,7 +10,7 @@ import pytest
 from test_claims_corpus import CORPUS, split
 from vaultkit.config import VaultConfig
 from vaultkit.note import parse_note
-from vaultkit_plugins._sentences import language, sentences
+from vaultkit_plugins._sentences import is_english, language, sentences
 from vaultkit_plugins._worthy import THRESHOLD, score
 
 
@@ -41,8 +41,9 @@ def test_check_worthiness_reaches_the_bar() -> None:
     wrong = []
     for path in sorted(CORPUS.glob("*.md")):
         _, labels = split(path.read_text(encoding="utf-8"))
+        english = is_english(" ".join(label.text for label in labels[:40]))  # as the pass decides it
         for label in labels:
-            value, signals = score(label.text)
+            value, signals = score(label.text, english)
             predicted, gold = value >= THRESHOLD, label.kind == "claim"
             tp += predicted and gold
             fp += predicted and not gold
@@ -66,6 +67,18 @@ def test_check_worthiness_reaches_the_bar() -> None:
 ])
 def test_score_examples_from_the_issue(sentence: str, claim: bool) -> None:
     assert (score(sentence)[0] >= THRESHOLD) is claim
+
+
+@pytest.mark.parametrize(("text", "english"), [
+    ("The capital of Australia is Canberra, and it was chosen as a compromise between the two cities. " * 5, True),
+    ("Die Hauptstadt von Australien ist Canberra, und sie wurde als Kompromiss gewählt. " * 5, False),
+    ("Az ausztrál főváros Canberra, a két város közötti kompromisszum eredménye volt. " * 5, False),
+    ("キャンベラはオーストラリアの首都です。" * 20, False),
+    ("Groq's LPU delivers 750 tokens/second.", True),  # too short to tell: English keywords still apply
+])
+def test_english_keyword_signals_apply_to_english_text_only(text: str, english: bool) -> None:
+    """Hedges and attributions are English word lists; elsewhere they would only cost time."""
+    assert is_english(text) is english
 
 
 @pytest.mark.parametrize(("text", "code"), [

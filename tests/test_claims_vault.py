@@ -156,3 +156,31 @@ def test_a_combine_step_that_raises_is_an_error_finding_not_a_crash(tmp_path: Pa
     assert "pass-error" in kinds and "claim" in kinds
     assert code == 1  # the error fails --check
     assert "Microsoft deployed" in (tmp_path / "one.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_big_run_writes_first_and_redoes_only_the_notes_whose_conflicts_changed(tmp_path: Path, vk: Vk,
+                                                                                  jobs: str) -> None:
+    """Over COLLECT_FIRST notes the run is one sweep plus a fix-up; the end state is the same."""
+    from vaultkit.pipeline import COLLECT_FIRST
+
+    for i in range(COLLECT_FIRST + 6):
+        write_note(tmp_path, f"n{i:03}.md", _answer(f"Microsoft deployed RWKV{i} to {i + 1} billion Windows machines."))
+    write_note(tmp_path, "one.md", _answer("Groq's LPU architecture delivers 750 tokens/second on Llama models."))
+    write_note(tmp_path, "two.md", _answer("Groq's LPU delivers 500 tokens/second on Llama models in benchmarks."))
+    _, doc, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json", "--jobs", jobs)
+    assert [f["data"]["other"]["path"] for f in _conflicts(doc, "one.md")] == ["two.md"]
+    assert "**conflict**" in (tmp_path / "one.md").read_text(encoding="utf-8")
+    before = snapshot(tmp_path)
+    _, doc, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json", "--jobs", jobs)
+    assert snapshot(tmp_path) == before and not any(n["written"] for n in doc["notes"])
+    assert [f["data"]["other"]["path"] for f in _conflicts(doc, "two.md")] == ["one.md"]  # from the cache
+    for i in range(COLLECT_FIRST + 1):  # a big edit: every n* note changes, the conflict goes away
+        write_note(tmp_path, f"n{i:03}.md", _answer(f"Microsoft deployed RWKV{i} to {i + 2} billion Windows machines."))
+    write_note(tmp_path, "two.md", _answer("Groq's LPU delivers 750 tokens/second on Llama models in benchmarks."))
+    _, doc, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json", "--jobs", jobs)
+    assert "**conflict**" not in (tmp_path / "one.md").read_text(encoding="utf-8")
+    assert _conflicts(doc, "one.md") == []
+    clean_before = snapshot(tmp_path)
+    _, doc, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json", "--jobs", jobs)
+    assert snapshot(tmp_path) == clean_before

@@ -58,6 +58,7 @@ class NoteReport:
     summaries: dict[str, Any] = field(default_factory=dict)  # per pass with a vault step (not in --json)
     vault: dict[str, str] = field(default_factory=dict)  # digests of the vault results applied (not in --json)
     retry: bool = False  # a pass's result was a stopgap: process the note again next run (not in --json)
+    vault_results: dict[str, Any] = field(default_factory=dict)  # the vault results applied, as JSON (not in --json)
 
     def as_json(self) -> dict[str, Any]:
         """The contract's shape: path, status, error (when not ok), written, targets, findings."""
@@ -247,6 +248,8 @@ class Runner:
             report.summaries = {o.name: o.result.summary for o in outputs if o.result.summary is not None}
             report.retry = any(not o.result.cacheable for o in outputs)
             report.vault = vault_digests(extra)
+            report.vault_results = {name: _result_to_json(r) for name, r in extra.items()
+                                    if r.findings or r.displays or r.properties}
             for name, result in extra.items():
                 result = _resolve(result, note)
                 try:
@@ -431,12 +434,13 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
                 continue
         todo.append(nf)
     if combiners:
-        unchanged, todo = _combine(runner, combiners, notes, known, unchanged, todo)
+        fresh, unchanged = _with_vault_steps(runner, combiners, notes, known, unchanged, todo, vault_passes, on_done)
+    else:
+        fresh = _run_all(runner, todo, vault_passes, on_done)
     reports = [rep for _, rep in unchanged]
     if on_done:
         for rep in reports:
             on_done(rep)
-    fresh = _run_all(runner, todo, vault_passes, on_done)
     for nf, rep in fresh:
         reports.append(rep)
         if use_stat_cache and rep.status == "ok" and not rep.retry and (rep.written or not rep.changed):
@@ -454,20 +458,28 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
     return reports
 
 
-def _combine(runner: Runner, combiners: list[Registered], notes: Sequence[NoteFile],
-             known: Mapping[str, tuple[int, int, str, str]], unchanged: list[tuple[NoteFile, NoteReport]],
-             todo: list[NoteFile]) -> tuple[list[tuple[NoteFile, NoteReport]], list[NoteFile]]:
-    """The vault steps: every note's summary (cached, or collected now), `combine`, then which notes to redo.
+COLLECT_FIRST = 64  # up to this many notes to process, summaries are collected before anything is written
 
-    Notes to process are the changed ones plus unchanged ones whose vault results changed
-    (a note elsewhere now conflicts with them). Collecting parses each changed note once; the
-    structure is kept for the second phase, so no note is block-parsed twice.
+
+def _with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequence[NoteFile],
+                      known: Mapping[str, tuple[int, int, str, str]], unchanged: list[tuple[NoteFile, NoteReport]],
+                      todo: list[NoteFile], vault_passes: list[Registered],
+                      on_done: Callable[[NoteReport], None] | None
+                      ) -> tuple[list[tuple[NoteFile, NoteReport]], list[tuple[NoteFile, NoteReport]]]:
+    """Run with passes that have a vault step: every note's summary (cached or fresh), `combine`, and
+    each note written with its vault results. Returns (processed, unchanged) notes with reports.
+
+    A few notes (a save, an editor hook): their summaries are collected first (the block structure
+    and pass results kept, so nothing is parsed or analysed twice), then each is written once. A big
+    run: notes are processed and written at once with the vault results they had last time, and the
+    few whose vault results changed are processed again, so the run stays one parallel sweep.
+    Unchanged notes are redone only when their vault results changed.
     """
     names = [p.name for p in combiners]
     summaries: dict[str, dict[str, Any]] = {name: {} for name in names}
-    stale = [(nf, rep) for nf, rep in unchanged if any(name not in rep.summaries for name in names)]
+    stale = [nf for nf, rep in unchanged if any(name not in rep.summaries for name in names)]
     unchanged = [(nf, rep) for nf, rep in unchanged if all(name in rep.summaries for name in names)]
-    todo = todo + [nf for nf, _ in stale]
+    todo = todo + stale
     for _, rep in unchanged:
         for name in names:
             summaries[name][rep.path] = rep.summaries[name]
@@ -479,19 +491,52 @@ def _combine(runner: Runner, combiners: list[Registered], notes: Sequence[NoteFi
                 for name in names:
                     if name in cached:
                         summaries[name][rel] = cached[name]
-    if runner.options.jobs > 1 and len(todo) > 50:
-        from vaultkit.parallel import map_notes
+    if len(todo) <= COLLECT_FIRST:
+        _collect(runner, todo, summaries)
+        runner.extras = _combine(runner, combiners, summaries)
+        unchanged, redo = _split_by_vault(runner, unchanged)
+        return _run_all(runner, todo + [nf for nf, _ in redo], vault_passes, on_done), unchanged
+    runner.extras = {nf.rel: _previous_vault(known[nf.rel]) for nf in todo if nf.rel in known}
+    fresh = _run_all(runner, todo, vault_passes, on_done)
+    for nf, rep in fresh:
+        for name in names:
+            if name in rep.summaries:
+                summaries[name][nf.rel] = rep.summaries[name]
+    runner.extras = _combine(runner, combiners, summaries)
+    unchanged, redo = _split_by_vault(runner, unchanged)
+    fresh, again = _split_by_vault(runner, fresh)
+    redone = _run_all(runner, [nf for nf, _ in redo + again], vault_passes, None)
+    return fresh + redone, unchanged
 
-        collected = map_notes(runner, todo, "collect")
-    else:
-        collected = [(nf, runner.collect(nf)) for nf in todo]
-    runner.flush()  # the passes' results, so the second phase reuses them
+
+def _previous_vault(entry: tuple[int, int, str, str]) -> dict[str, PassResult]:
+    """The vault results a note was written with last time (from its stat-cache report)."""
+    out = {}
+    for name, data in json.loads(entry[3]).get("vault_results", {}).items():
+        try:
+            out[name] = PassResult(tuple(Finding(k, s, a, b, m, d) for k, s, a, b, m, d in data["findings"]),
+                                   tuple(Display(t, body, title) for t, body, title in data["displays"]),
+                                   data["properties"])
+        except (KeyError, TypeError, ValueError):
+            continue  # an old or odd entry only costs a second write
+    return out
+
+
+def _collect(runner: Runner, todo: list[NoteFile], summaries: dict[str, dict[str, Any]]) -> None:
+    """First phase for a few notes: summaries, with structures and results kept for the second."""
+    collected = [(nf, runner.collect(nf)) for nf in todo]
+    runner.flush()
     for nf, (text_hash, structure, found, results) in collected:
         if structure is not None:
             runner.structures[text_hash] = structure
         runner.memo.update(results)
         for name, summary in found.items():
             summaries[name][nf.rel] = summary
+
+
+def _combine(runner: Runner, combiners: list[Registered], summaries: dict[str, dict[str, Any]]
+             ) -> dict[str, dict[str, PassResult]]:
+    """Each vault step over every note's summary: results by note path, then pass."""
     extras: dict[str, dict[str, PassResult]] = {}
     for p in combiners:
         try:
@@ -502,12 +547,18 @@ def _combine(runner: Runner, combiners: list[Registered], notes: Sequence[NoteFi
                 extras.setdefault(path, {})[p.name] = result
         except (Exception, SystemExit) as exc:
             runner.vault_errors.append(pass_error(p, exc))
-    runner.extras = extras
+    return extras
+
+
+def _split_by_vault(runner: Runner, done: list[tuple[NoteFile, NoteReport]]
+                    ) -> tuple[list[tuple[NoteFile, NoteReport]], list[tuple[NoteFile, NoteReport]]]:
+    """(current, to redo): notes whose vault results are what they were written with, and the rest."""
     keep: list[tuple[NoteFile, NoteReport]] = []
     redo: list[tuple[NoteFile, NoteReport]] = []
-    for nf, rep in unchanged:
-        (keep if vault_digests(extras.get(nf.rel, {})) == rep.vault else redo).append((nf, rep))
-    return keep, todo + [nf for nf, _ in redo]
+    for nf, rep in done:
+        same = rep.status != "ok" or vault_digests(runner.extras.get(nf.rel, {})) == rep.vault
+        (keep if same else redo).append((nf, rep))
+    return keep, redo
 
 
 def _run_all(runner: Runner, todo: list[NoteFile], vault_passes: list[Registered],
