@@ -9,6 +9,7 @@ alternating order so drift on a noisy machine hits both. Prints medians and the 
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import sys
 import tempfile
@@ -28,6 +29,7 @@ def main() -> None:
     if not source.is_dir():
         sys.exit(f"{source}: no such vault")
     runs: dict[str, list[float]] = {"base": [], "pass": []}
+    cpu: dict[str, list[float]] = {"base": [], "pass": []}
     extra = {"base": ("--only", "stats"), "pass": ("--only", "stats", "--only", args.name)}
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "notes.toml"
@@ -36,12 +38,20 @@ def main() -> None:
             for kind in (("base", "pass") if i % 2 == 0 else ("pass", "base")):
                 vault = Path(tmp) / f"{kind}{i}"
                 fresh_copy(source, vault)
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 runs[kind].append(vaultkit_run(vault, Path(tmp) / f"cache-{kind}{i}", config, args.jobs, extra[kind]))
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[kind].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     base, with_pass = statistics.median(runs["base"]), statistics.median(runs["pass"])
     print(f"vault: {source}, runs: {args.runs}, jobs: {args.jobs}, scope = notes")
     print(f"--only stats             : median {base:6.2f} s  (runs: {', '.join(f'{x:.2f}' for x in runs['base'])})")
     print(f"--only stats + {args.name:10s}: median {with_pass:6.2f} s  (runs: {', '.join(f'{x:.2f}' for x in runs['pass'])})")
-    print(f"{args.name} adds {with_pass / base - 1:+.1%} to the foundation's cold run")
+    print(f"{args.name} adds {with_pass / base - 1:+.1%} to the foundation's cold run (medians)")
+    pairs = [p / b - 1 for p, b in zip(runs["pass"], runs["base"])]
+    print(f"per round (same round's baseline): median {statistics.median(pairs):+.1%}  "
+          f"({', '.join(f'{x:+.0%}' for x in pairs)})")
+    cb, cp = statistics.median(cpu["base"]), statistics.median(cpu["pass"])
+    print(f"CPU seconds (user+sys, all processes): {cb:.1f} -> {cp:.1f}, {cp / cb - 1:+.1%}")
 
 
 if __name__ == "__main__":

@@ -49,8 +49,8 @@ _SCHEME_TYPO = re.compile(r"(?<![\w/])(h+t+p+s?|ttps?|htps?)(:/{3,}|://|//|:/|:)
 _DOI = re.compile(r"\b(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.[^\s/\]]*/[^\s\]\)>\"]*)", re.I)
 _DOI_CUE = re.compile(r"\bdoi:\s*(\S+)|\bdoi\.org/(\S+)", re.I)
 _ARXIV = re.compile(r"(?<![A-Za-z])arxiv\s*:\s*([\w.\-/]+)|arxiv\.org/(?:abs|pdf)/([\w.\-/]+)", re.I)
-# Every citation form has one: a marker's `[3`, a reference's or mention's `2020)`.
-_CITE_HINT = re.compile(r"\[\d|\d{4}[a-z]?\)")
+# Every citation form has one: a marker's `[3`, or a reference's or mention's `2020)`.
+_BRACKET_DIGIT = re.compile(r"\[\d")
 _YEAR_PAREN = re.compile(r"\((\d{4})[a-z]?\)")
 _AUTHOR = re.compile(r"([A-Z][\w'’-]*(?:[ -](?:van|von|de|der|da|di|le|la|[A-Z])[\w'’-]*)*),\s+(?:[A-Z]\.\s?-?)+")
 # `[Kaplan, J., McCandlish, S., ... & Amodei, D. (2020). Title. *Venue*.]`
@@ -338,12 +338,20 @@ def scheme_typos(text: str) -> list[str]:
 
 def may_have_citation(text: str) -> bool:
     """False when no citation can be in the text: one search to skip a whole target's sentences."""
-    return bool(_CITE_HINT.search(text))
+    if _BRACKET_DIGIT.search(text):
+        return True
+    close = text.find(")")  # `2020)`: look only where a parenthesis closes (a regex for \d{4} scans every digit)
+    while close >= 0:
+        end = close - 1 if close and "a" <= text[close - 1] <= "z" else close
+        if end >= 4 and text[end - 4:end].isdigit():
+            return True
+        close = text.find(")", close + 1)
+    return False
 
 
 def has_citation(text: str) -> bool:
     """Does this text cite something: a marker, an inline reference or an author-year mention?"""
-    if not _CITE_HINT.search(text):  # most sentences cite nothing; mask() is the costly part
+    if not may_have_citation(text):  # most sentences cite nothing; mask() is the costly part
         return False
     masked = mask(text)
     return bool(_MARKER.search(masked) or _INLINE_REF.search(masked) or _MENTION.search(masked))

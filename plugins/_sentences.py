@@ -10,7 +10,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from vaultkit import Note, Target
 
@@ -60,7 +60,7 @@ _ENGLISH = frozenset("the and of to that for are was with this from".split())
 
 def is_english(text: str) -> bool:
     """Is this text English, so English keyword lists apply? (Short texts are given the benefit of the doubt.)"""
-    sample = text[:1200]
+    sample = text[:800]
     words = _WORD.findall(sample.lower())
     if len(words) < 40 and len(sample) < 300:
         return True
@@ -129,20 +129,29 @@ def _starts_block(text: str) -> bool:
     return text[:1].isupper() or text.startswith("**")
 
 
-def sentences(note: Note, target: Target) -> list[Sentence]:
-    """The target's sentences in order, each with the line it starts on."""
+def sentences(note: Note, target: Target, keep: Callable[[str], bool] | None = None) -> list[Sentence]:
+    """The target's sentences in order, each with the line it starts on.
+
+    `keep` may rule out a whole paragraph or list item by its text before it is split (a pass
+    that can tell no sentence of it matters saves the work).
+    """
     rows = blocks(note, target)
     if not rows:
         return []
     seg = None
     out: list[Sentence] = []
     for index, block in enumerate(rows):
-        if len(block) == 1 and not _MAYBE_CUT.search(block[0][1]):  # most blocks: one line, one sentence
+        if len(block) == 1:
             line, piece = block[0][0], block[0][1].strip()
-            if piece:
-                out.append(Sentence(piece, line, index, line))
-            continue
+            if keep is not None and not keep(piece):
+                continue
+            if not _MAYBE_CUT.search(piece):  # most blocks: one line, one sentence
+                if piece:
+                    out.append(Sentence(piece, line, index, line))
+                continue
         text, starts = _join(block)
+        if keep is not None and len(block) > 1 and not keep(text):
+            continue
         # Code spans and URLs may hold `. X`; everything else a cut needs is checked at the cut.
         guarded = _guard(text) if ("`" in text or "://" in text) else text
         pieces = _fast_split(guarded)

@@ -122,12 +122,12 @@ def is_short(text: str) -> bool:
 # Without English keywords, only a figure, a date, a marker or a name can make a claim: none of them here.
 # (Two searches that each start with a character class are faster than one with alternatives.)
 _DIGIT_OR_MARKER = re.compile(r"[\d\[]")
-_NAME = re.compile(r"[\s(“\"'][A-Z]")
+_CAPITAL = re.compile(r"[A-Z]")  # a name starts with one (a looser test than `_ENTITY`: safe for a skip)
 
 
 def can_score(text: str, english: bool) -> bool:
     """False when `score` can only come out at or below zero (a fast skip for other languages' prose)."""
-    return english or bool(_DIGIT_OR_MARKER.search(text) or _NAME.search(text))
+    return english or bool(_DIGIT_OR_MARKER.search(text) or _CAPITAL.search(text, 1))
 
 
 def score(text: str, english: bool = True) -> tuple[float, dict[str, float]]:

@@ -38,7 +38,9 @@ class ClaimsPass:
         facts: list[list[Any]] = []
         whole = [t for t in note.targets if t.kind == "note"]
         for target in whole or note.targets:  # a whole AI note already covers its callouts
-            found = self._claims(sentences(note, target), threshold, target.text)
+            english = is_english(target.text)
+            worth = None if threshold <= 0 else (lambda t, e=english: not is_short(t) and can_score(t, e))
+            found = self._claims(sentences(note, target, worth), threshold, target.text, english)
             per_target.append((target, found))
             facts += _facts(note, target, found, any(f.data["cited"] for f in found))
         extra: list[Finding] = []
@@ -53,8 +55,7 @@ class ClaimsPass:
         return PassResult(tuple(claims + extra), displays, props, summary, cacheable=not extra)
 
     @staticmethod
-    def _claims(sents: list[Sentence], threshold: float, text: str) -> list[Finding]:
-        english = is_english(text)
+    def _claims(sents: list[Sentence], threshold: float, text: str, english: bool) -> list[Finding]:
         # A marker anywhere in a paragraph covers its other sentences too.
         if may_have_citation(text):
             cites = [has_citation(s.text) for s in sents]
@@ -63,10 +64,6 @@ class ClaimsPass:
         covered = {s.paragraph for s, cite in zip(sents, cites) if cite}
         out = []
         for s, cite in zip(sents, cites):
-            if is_short(s.text):  # `short` keeps it below any threshold: skip the cost
-                continue
-            if threshold > 0 and not can_score(s.text, english):
-                continue
             value, signals = score(s.text, english)
             if value < threshold:
                 continue

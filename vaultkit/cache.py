@@ -82,6 +82,12 @@ class Cache:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?,?,?,?,?,?)", fixed)
 
+    def has_results(self) -> bool:
+        """Whether any pass result is stored: a cold cache needs no lookups at all."""
+        if self.db is None:
+            return False
+        return self.db.execute("SELECT 1 FROM results LIMIT 1").fetchone() is not None
+
     def get_result(self, key: str) -> Any:
         """A cached pass result (JSON) or None."""
         if self.db is None:

@@ -107,6 +107,8 @@ class Runner:
         self.extras: dict[str, dict[str, PassResult]] = {}
         self.vault_errors: list[Finding] = []
         self.memo: dict[str, Any] = {}  # pass results of the first phase, by cache key, for the second
+        # On a cold cache every lookup would miss (and a miss costs a read while other workers write).
+        self.lookups_pay = self.cache.has_results()
         self.fresh: dict[str, Any] = {}  # what this process computed in the first phase (sent to memo)
         self._session: Any = None
         self._session_pid = 0
@@ -185,7 +187,7 @@ class Runner:
             # A pass whose answers come from the network is re-run (its lookups have their own cache).
             reuse = self.options.use_cache and not (getattr(p.impl, "online", False) and not self.options.offline)
             # This run's first phase already ran it (a pass with a vault step): never twice, cache or not.
-            cached = self.memo.get(key) or (self.cache.get_result(key) if reuse else None)
+            cached = self.memo.get(key) or (self.cache.get_result(key) if reuse and self.lookups_pay else None)
             result = _result_from_json(cached, note) if cached is not None else None
             if result is None:
                 try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 from vaultkit.errors import ParseError
@@ -43,22 +42,39 @@ class Rendered:
 
 def compose(note: Note, outputs: Sequence[PassOutput]) -> Rendered:
     """The note's text with every pass's callouts and properties in place."""
-    first = _compose(note, outputs)
-    if not any("\ue000" in d.body for out in outputs for d in out.result.displays):
-        return first
-    # Line references: the layout does not depend on the numbers, so lay out once, then fill them in.
-    filled = [PassOutput(o.name, o.input_hash, PassResult(
-        o.result.findings, tuple(Display(d.target, resolve_line_refs(d.body, first.new_line), d.title)
-                                 for d in o.result.displays), o.result.properties, o.result.summary))
-        for o in outputs]
-    return _compose(note, filled)
+    nl = note.decoded.newline
+    lines, inserted, findings = _with_blocks(note, outputs, nl)
+    properties = _properties(note, outputs)
+    splice: tuple[int, list[str]] | None = None
+    if properties:
+        new_lines, problem, at = _with_properties(note, lines, properties, nl)
+        if problem:
+            findings.append(Finding("properties-skipped", "warning", 1, 1, problem, {}, "vaultkit"))
+        else:
+            added = len(new_lines) - len(lines)
+            splice = (at, new_lines[at:at + added])
+            inserted.append((at, added))
+    if any("\ue000" in d.body for out in outputs for d in out.result.displays):
+        # Line references: the layout does not depend on the numbers, so lay the blocks out again
+        # with them filled in; the properties sit in the frontmatter, above every block.
+        where = Rendered("", [], inserted).new_line
+        filled = [PassOutput(o.name, o.input_hash, PassResult(
+            o.result.findings, tuple(Display(d.target, resolve_line_refs(d.body, where), d.title)
+                                     for d in o.result.displays), o.result.properties, o.result.summary))
+            for o in outputs]
+        lines = _with_blocks(note, filled, nl)[0]
+    if splice is not None:
+        at, rows = splice
+        lines = lines[:at] + rows + lines[at:]
+    return Rendered("".join(lines), findings, inserted)
 
 
-def _compose(note: Note, outputs: Sequence[PassOutput]) -> Rendered:
+def _with_blocks(note: Note, outputs: Sequence[PassOutput], nl: str
+                 ) -> tuple[list[str], list[tuple[int, int]], list[Finding]]:
+    """The note's lines with every pass's managed callouts inserted after their targets."""
     lines = list(note.lines)
     findings: list[Finding] = []
     inserted: list[tuple[int, int]] = []
-    nl = note.decoded.newline
     edited = {(b.pass_name, b.target_id): b for b in note.blocks if not b.intact}
     for b in edited.values():
         findings.append(
@@ -78,15 +94,7 @@ def _compose(note: Note, outputs: Sequence[PassOutput]) -> Rendered:
         before = len(lines)
         lines = _insert_blocks(lines, target, by_target[target], nl)
         inserted.append((target.end_line, len(lines) - before))
-    properties = _properties(note, outputs)
-    if properties:
-        new_lines, problem, at = _with_properties(note, lines, properties, nl)
-        if problem:
-            findings.append(Finding("properties-skipped", "warning", 1, 1, problem, {}, "vaultkit"))
-        else:
-            inserted.append((at, len(new_lines) - len(lines)))
-            lines = new_lines
-    return Rendered("".join(lines), findings, inserted)
+    return lines, inserted, findings
 
 
 def _insert_blocks(lines: list[str], target: Target, blocks: list[tuple[str, str, str, str]], nl: str) -> list[str]:
@@ -156,7 +164,7 @@ def _with_properties(
         human = fm.data
     problem = "adding properties would change how the frontmatter reads, so vaultkit left it alone"
     try:
-        data = _load_yaml_once("".join(new[start:end]))
+        data = load_yaml("".join(new[start:end]))
     except ParseError:
         return lines, problem, at
     # Keys appended at column 0 after the last human line cannot change a human value
@@ -167,12 +175,6 @@ def _with_properties(
     if any(type(data.get(k)) is not type(v) or data.get(k) != v for k, v in props.items()):
         return lines, problem, at
     return new, "", at
-
-
-@lru_cache(maxsize=16)
-def _load_yaml_once(source: str) -> Any:
-    """Line references make a note compose twice with the same frontmatter: verify it once."""
-    return load_yaml(source)
 
 
 def property_name(pass_name: str, key: str) -> str:
