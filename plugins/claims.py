@@ -49,7 +49,8 @@ class ClaimsPass:
         claims = [f for _, found in per_target for f in found]
         displays = tuple(Display(target, render(found), "Claims") for target, found in per_target if found)
         uncited = sum(1 for f in claims if not f.data["cited"])
-        props = {"count": len(claims), "uncited": uncited} if note.targets else {}
+        # Properties only where there are claims: every note of a vault saying "0" is noise.
+        props = {"count": len(claims), "uncited": uncited} if claims else {}
         summary = {"facts": facts[:_MAX_FACTS]} if facts else None
         # A fallback is not cached: the next run asks the model again.
         return PassResult(tuple(claims + extra), displays, props, summary, cacheable=not extra)
