@@ -87,14 +87,22 @@ def mask(line: str) -> str:
 
 def target_lines(note: Note, target: Target) -> list[tuple[int, str]]:
     """The target's prose lines as (note line, text without quote markers), code and math blanked."""
+    first, rows = prose_rows(note, target)
+    return [(first + i, row) for i, row in enumerate(rows)]
+
+
+def prose_rows(note: Note, target: Target) -> tuple[int, list[str]]:
+    """`target_lines` as the first row's note line and the rows (no tuple per line: sentences read every line)."""
     if target.kind == "callout":
         first = target.line + 1
         rows = target.text.split("\n") if target.text else []
     else:  # a whole note: callouts inside it are read without their quote markers
         first = target.line
-        rows = [_unquote(r) for r in target.text.split("\n")]
-    skip = _non_prose(note)
-    return [(first + i, "" if (first + i) in skip else row) for i, row in enumerate(rows)]
+        rows = [_unquote(r) if ">" in r[:4] else r.rstrip("\r") for r in target.text.split("\n")]
+    for line in _non_prose(note):
+        if 0 <= line - first < len(rows):
+            rows[line - first] = ""
+    return first, rows
 
 
 def _non_prose(note: Note) -> set[int]:

@@ -14,7 +14,7 @@ from typing import Any, Callable, NamedTuple
 
 from vaultkit import Note, Target
 
-from ._refs import _ENTRY, LIST_HEAD_STARTS, is_list_head, target_lines
+from ._refs import _ENTRY, LIST_HEAD_STARTS, is_list_head, prose_rows
 
 _TASK_BOX = re.compile(r"^\[[ xX/-]\]\s*")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
@@ -79,8 +79,8 @@ def blocks(note: Note, target: Target) -> list[list[tuple[int, str]]]:
     out: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] = []
     in_table = False
-    rows = target_lines(note, target)
-    for i, (line, text) in enumerate(rows):
+    first, rows = prose_rows(note, target)
+    for i, text in enumerate(rows):
         stripped = text.strip()
         # Cheap character tests first: this loop sees every line of every target.
         if not stripped:
@@ -90,7 +90,7 @@ def blocks(note: Note, target: Target) -> list[list[tuple[int, str]]]:
                 current = []
             continue
         if "|" in stripped:  # a table's cells are not sentences
-            in_table = in_table or stripped[0] == "|" or (i + 1 < len(rows) and bool(_TABLE_RULE.match(rows[i + 1][1])))
+            in_table = in_table or stripped[0] == "|" or (i + 1 < len(rows) and bool(_TABLE_RULE.match(rows[i + 1])))
             if in_table:
                 stripped = ""
         else:
@@ -108,12 +108,12 @@ def blocks(note: Note, target: Target) -> list[list[tuple[int, str]]]:
         if item:
             if current:
                 out.append(current)
-            current = [(line, _TASK_BOX.sub("", text[item.end():].strip()))]
+            current = [(first + i, _TASK_BOX.sub("", text[item.end():].strip()))]
             continue
         if current and _ends_unpunctuated(current[-1][1]) and _starts_block(stripped):
             out.append(current)
             current = []
-        current.append((line, stripped))
+        current.append((first + i, stripped))
     if current:
         out.append(current)
     return out
@@ -206,6 +206,10 @@ _MAYBE_END = frozenset(
     "Dr Mr Mrs Ms Prof St Gen Maj Col Lt Sr Jr Mt Ft Nr Art Abs Vol bzw z.B d.h vgl usw S p pp ed eds Eds "
     "op cit ibid etc".split()
 )
+_SPACED_ABBREVIATION = re.compile(r"(?:\bz\. B|\bd\. h|\bu\. a|\bi\. e|\be\. g)$")  # "z. B." (German "for example")
+_SPACED_FIRST = {"z": "B.", "d": "h."}
+_NEXT_INITIAL = re.compile(r"[A-Z]\.\s")
+_PREVIOUS_INITIAL = re.compile(r"\b[A-Z]\.\s+$")
 _INITIALS = re.compile(r"(?:[A-Z]\.){0,2}[A-Z]")
 _TAIL = re.compile(r"[\w.]+$")
 # Needed for any cut (end punctuation with a space somewhere after it, or CJK end punctuation); it
@@ -230,8 +234,13 @@ def _fast_split(text: str) -> list[str] | None:
         if mark[0] == ".":
             tail = _TAIL.search(text, max(0, m.start() - 12), m.start())
             word = tail.group().lstrip(".") if tail else ""
-            if word in _NEVER_END:
+            if word in _NEVER_END or _SPACED_ABBREVIATION.search(text, max(0, m.start() - 5), m.start()):
                 continue
+            if word in _SPACED_FIRST and text.startswith(_SPACED_FIRST[word], m.end()):
+                continue  # the "z." of "z. B."
+            if _INITIALS.fullmatch(word) and (_NEXT_INITIAL.match(text, m.end())
+                                              or _PREVIOUS_INITIAL.search(text, 0, tail.start() if tail else 0)):
+                continue  # "J. A. Murphy": a run of initials goes on into a name
             if word in _MAYBE_END or _INITIALS.fullmatch(word):
                 return None
         out.append(text[start:m.start() + len(mark)])

@@ -119,3 +119,17 @@ def test_the_claims_pass_reports_cited_and_uncited_claims() -> None:
     body = result.displays[0].body
     assert body.index("**uncited**") < body.index("Groq")
     assert "\ue0002\ue001" in body  # Groq's line, as a reference the renderer turns into a file line
+
+
+@pytest.mark.parametrize(("text", "pieces"), [
+    ("Written by J. A. Murphy and others. Then it ended.", ["Written by J. A. Murphy and others.", "Then it ended."]),
+    ("Nutze z. B. Pandoc dafür. Dann geht es.", ["Nutze z. B. Pandoc dafür.", "Dann geht es."]),
+    ("Das ist d. h. Sache. Dann geht es.", ["Das ist d. h. Sache.", "Dann geht es."]),
+    ("Groq was founded in Jan. 2016 by ex-Googlers. It builds chips.",
+     ["Groq was founded in Jan. 2016 by ex-Googlers.", "It builds chips."]),
+])
+def test_the_fast_splitter_keeps_names_and_spaced_abbreviations_whole(text: str, pieces: list[str]) -> None:
+    """Runs of initials and `z. B.` are decided without pysbd (about 7 ms a block), and decided right."""
+    from vaultkit_plugins._sentences import _fast_split
+
+    assert _fast_split(text) == pieces
