@@ -184,3 +184,22 @@ def test_a_big_run_writes_first_and_redoes_only_the_notes_whose_conflicts_change
     clean_before = snapshot(tmp_path)
     _, doc, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json", "--jobs", jobs)
     assert snapshot(tmp_path) == clean_before
+
+
+def test_a_combine_step_that_raises_in_a_big_run_is_reported_on_every_note(tmp_path: Path, vk: Vk,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over COLLECT_FIRST notes the sweep runs before the vault step; its failure still reaches each note."""
+    from vaultkit.pipeline import COLLECT_FIRST
+    from vaultkit_plugins.claims import ClaimsPass
+
+    def broken(self: ClaimsPass, summaries: Any, ctx: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ClaimsPass, "combine", broken)
+    for i in range(COLLECT_FIRST + 3):
+        write_note(tmp_path, f"n{i:03}.md", _answer(f"Microsoft deployed RWKV{i} to {i + 1} billion Windows machines."))
+    code, doc, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json", "--check")
+    assert code == 1
+    for note in doc["notes"]:
+        kinds = [f["kind"] for f in note["findings"]]
+        assert kinds.count("pass-error") == 1 and "claim" in kinds, note["path"]

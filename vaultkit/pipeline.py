@@ -265,8 +265,9 @@ class Runner:
                     outputs.append(PassOutput(name, digest(note.hash, name, size=6), result))
                 else:  # a note pass's vault step: one callout per target, not two
                     outputs[mine] = PassOutput(name, outputs[mine].input_hash, merge(outputs[mine].result, result))
-            if note.targets:
+            if note.targets and self.vault_errors:
                 pass_findings += self.vault_errors
+                report.retry = True
             findings += pass_findings
             for out in outputs:
                 findings += [_named(f, out.name) for f in out.result.findings]
@@ -505,6 +506,10 @@ def _with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequen
             if name in rep.summaries:
                 summaries[name][nf.rel] = rep.summaries[name]
     runner.extras = _combine(runner, combiners, summaries)
+    for _, rep in fresh:  # the sweep ran before the vault step failed: its notes report that too
+        if rep.targets and rep.status == "ok" and runner.vault_errors:
+            rep.findings = [finding_json(f) for f in runner.vault_errors] + rep.findings
+            rep.retry = True  # not kept in the stat cache: the next run tries the vault step again
     unchanged, redo = _split_by_vault(runner, unchanged)
     fresh, again = _split_by_vault(runner, fresh)
     redone = _run_all(runner, [nf for nf, _ in redo + again], vault_passes, None)
