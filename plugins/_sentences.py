@@ -145,7 +145,7 @@ def sentences(note: Note, target: Target, keep: Callable[[str], bool] | None = N
             line, piece = block[0][0], block[0][1].strip()
             if keep is not None and not keep(piece):
                 continue
-            if not _MAYBE_CUT.search(piece):  # most blocks: one line, one sentence
+            if not _MAYBE_CUT.search(piece) and not _CJK_END.search(piece):  # most blocks: one line, one sentence
                 if piece:
                     out.append(Sentence(piece, line, index, line))
                 continue
@@ -214,7 +214,8 @@ _INITIALS = re.compile(r"(?:[A-Z]\.){0,2}[A-Z]")
 _TAIL = re.compile(r"[\w.]+$")
 # Needed for any cut (end punctuation with a space somewhere after it, or CJK end punctuation); it
 # starts with a character class, so the regex engine skips ahead fast. `_BOUNDARY` cannot.
-_MAYBE_CUT = re.compile(r"[.!?…][^\s]*\s|[。！？]")
+_MAYBE_CUT = re.compile(r"[.!?…]\S*\s")
+_CJK_END = re.compile(r"[。！？].")  # (two patterns: one with `|` at the top cannot be scanned ahead fast)
 _BOUNDARY = re.compile(r"([.!?…](?:[\"”’)\]]|\[\d{1,3}\])*)\s+(?=[\"“‘(\[*_]?[A-ZÀ-ÖØ-Þ0-9¿¡])|[。！？]")
 
 
