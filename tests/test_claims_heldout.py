@@ -1,0 +1,108 @@
+"""A held-out check-worthiness set for the claims pass: 12 notes the scorer was never tuned on.
+
+`tests/claims_heldout/` uses exactly the format of the tuning corpus (see the docstring of
+`test_claims_corpus.py`): AI text in `> [!ai]` callouts or in an `ai: true` note, and a closing
+`%% … %%` block labelling every sentence of it `claim` or `not`. The notes cover topics the
+tuning corpus does not (sleep, Vienna's transport, Python HTTP clients, Chernobyl, budgeting,
+sourdough, the 2023 F1 season, migraine, headphones, Kyoto, exoplanets, LEGO) and were labelled
+by the definition alone, without looking at the scorer.
+
+The first tests hold the set to the corpus's own shape and coverage checks; the last measures
+the scorer on it, against a held-out bar (0.80) slightly under the tuned one (0.85).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from test_claims_corpus import _QUOTE, CORPUS, Label, _damage, problems, split
+from vaultkit_plugins._sentences import is_english
+from vaultkit_plugins._worthy import THRESHOLD, score
+
+HELDOUT = Path(__file__).resolve().parent / "claims_heldout"
+BAR = 0.80
+
+
+def heldout_notes() -> list[Path]:
+    return sorted(HELDOUT.glob("*.md"))
+
+
+def heldout_labels() -> list[Label]:
+    return [lab for p in heldout_notes() for lab in split(p.read_text(encoding="utf-8"))[1]]
+
+
+def test_heldout_is_big_and_varied() -> None:
+    paths = heldout_notes()
+    assert len(paths) >= 12
+    labels = heldout_labels()
+    assert len(labels) >= 150
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    assert sum(bool(re.search(r"(?m)^ai: true$", t)) for t in texts) >= 2, "a few `ai: true` articles"
+    callout = re.compile(r"(?im)^>\s*\[!ai\]")
+    assert sum(bool(callout.search(t)) for t in texts) >= 8, "callout answers"
+    assert all(callout.search(t) or re.search(r"(?m)^ai: true$", t) for t in texts), "every note holds AI text"
+    joined = "\n".join(lab.text for lab in labels)
+    for needle in ("et al.", "U.S.", "i.e.", "[1]", "**", "?", "$", "€", "%"):
+        assert needle in joined, f"no labelled sentence contains {needle!r}"
+    wrapped = sum(
+        1
+        for p in paths
+        for lab in split(p.read_text(encoding="utf-8"))[1]
+        if lab.text not in _QUOTE.sub("", p.read_text(encoding="utf-8").split("\n")[lab.line - 1])
+    )
+    assert wrapped >= 5, "sentences wrapped over several lines"
+
+
+def test_heldout_class_balance() -> None:
+    labels = heldout_labels()
+    share = sum(lab.kind == "claim" for lab in labels) / len(labels)
+    assert 0.30 <= share <= 0.55, f"{share:.1%} claims"
+
+
+def test_heldout_shares_no_sentence_with_the_tuning_corpus() -> None:
+    tuned = {lab.text for p in CORPUS.glob("*.md") for lab in split(p.read_text(encoding="utf-8"))[1]}
+    shared = [lab.text for lab in heldout_labels() if lab.text in tuned and len(lab.text) > 25]
+    assert not shared, f"sentences also in the tuning corpus: {shared}"
+
+
+@pytest.mark.parametrize("path", heldout_notes(), ids=lambda p: p.stem)
+def test_heldout_note_labels_are_sound(path: Path) -> None:
+    errors = problems(path.read_text(encoding="utf-8"))
+    assert not errors, f"{path.name}:\n  " + "\n  ".join(errors)
+
+
+@pytest.mark.parametrize(
+    "how", ["no-block", "shift-line", "line-out-of-range", "edit-text", "duplicate", "drop", "edit-note"]
+)
+def test_validator_catches_damage_to_heldout_notes(how: str) -> None:
+    for path in heldout_notes()[:4]:
+        text = path.read_text(encoding="utf-8")
+        assert not problems(text)
+        assert problems(_damage(text, how)), f"{how} on {path.name} went unnoticed"
+
+
+@pytest.mark.xfail(strict=True, reason="held-out P/R below 0.80: P=0.924, R=0.678 (tp=61 fp=5 fn=29 tn=105)")
+def test_check_worthiness_on_the_heldout_set() -> None:
+    tp = fp = fn = tn = 0
+    wrong = []
+    for path in heldout_notes():
+        _, labels = split(path.read_text(encoding="utf-8"))
+        english = is_english(" ".join(label.text for label in labels[:40]))  # as the pass decides it
+        for label in labels:
+            value, signals = score(label.text, english)
+            predicted, gold = value >= THRESHOLD, label.kind == "claim"
+            tp += predicted and gold
+            fp += predicted and not gold
+            fn += gold and not predicted
+            tn += not predicted and not gold
+            if predicted != gold:
+                wrong.append(f"{label.kind:5} {value:5.2f} {signals} {path.stem}:{label.line} {label.text}")
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    assert precision >= BAR and recall >= BAR, (
+        f"held-out precision {precision:.3f} recall {recall:.3f} (tp={tp} fp={fp} fn={fn} tn={tn})\n"
+        + "\n".join(wrong)
+    )
