@@ -87,6 +87,11 @@ _DIGIT = re.compile(r"\d")
 _REFERENCE = re.compile(r"\[[A-Z][^\[\]]*\(\d{4}[a-z]?\)")
 
 
+# Numbers written as words ("one in four", "three times", "five hours"): a figure without digits.
+_NUMBER_WORDS = _words(
+    "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty hundred "
+    "hundreds thousand thousands million millions billion billions dozen dozens twice thrice half quarter"
+)
 _PHRASE_STARTS = _words("i we in it depend depends depending need important recommend key best")
 
 # Keyword classes as bits, so one set intersection finds every keyword a sentence has.
@@ -94,7 +99,7 @@ _CLASSES = {
     "superlative": _SUPERLATIVE | _OUTDO, "than": frozenset({"than"}), "reporting": _REPORTING,
     "according": frozenset({"according"}), "al": frozenset({"al"}), "copula": _COPULA, "role": _ROLE,
     "state": _STATE, "fact-verb": _FACT_VERB, "consist": frozenset({"consist", "consists"}), "hedge": _HEDGE,
-    "opinion": _OPINION, "phrase": _PHRASE_STARTS, "person": _FIRST_PERSON,
+    "opinion": _OPINION, "phrase": _PHRASE_STARTS, "person": _FIRST_PERSON, "number-word": _NUMBER_WORDS,
 }
 _BIT = {name: 1 << i for i, name in enumerate(_CLASSES)}
 _LEXICON: dict[str, int] = {}
@@ -194,6 +199,8 @@ def _keywords(bare: str, lower: frozenset[str], bits: int, s: dict[str, float]) 
         s["opinion"] = -1.5
     if bits & _PERSON_BIT and _PERSONAL.search(bare):
         s["personal"] = -2
+    if bits & _BIT["number-word"] and "figure" not in s and "number" not in s:
+        s["number"] = 1.5
 
 
 def _figures(bare: str, s: dict[str, float]) -> None:
