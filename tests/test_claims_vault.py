@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import pytest
 
-from support import by_path, run_json, snapshot, write_note
+from support import by_path, mtimes, run_json, snapshot, write_note
 from vaultkit_plugins._facts import numeric_facts
 
 Vk = Callable[..., tuple[int, str, str]]
@@ -175,6 +175,11 @@ def test_a_big_run_writes_first_and_redoes_only_the_notes_whose_conflicts_change
     _, doc, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json", "--jobs", jobs)
     assert snapshot(tmp_path) == before and not any(n["written"] for n in doc["notes"])
     assert [f["data"]["other"]["path"] for f in _conflicts(doc, "two.md")] == ["one.md"]  # from the cache
+    # Without the cache nothing says what one.md's conflict callout held: it must not be taken out and put back.
+    before_mtimes = mtimes(tmp_path)
+    _, doc, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json", "--jobs", jobs, "--no-cache")
+    assert not any(n["written"] for n in doc["notes"]) and mtimes(tmp_path) == before_mtimes
+    assert [f["data"]["other"]["path"] for f in _conflicts(doc, "one.md")] == ["two.md"]
     for i in range(COLLECT_FIRST + 1):  # a big edit: every n* note changes, the conflict goes away
         write_note(tmp_path, f"n{i:03}.md", _answer(f"Microsoft deployed RWKV{i} to {i + 2} billion Windows machines."))
     write_note(tmp_path, "two.md", _answer("Groq's LPU delivers 750 tokens/second on Llama models in benchmarks."))

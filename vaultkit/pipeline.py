@@ -59,6 +59,7 @@ class NoteReport:
     vault: dict[str, str] = field(default_factory=dict)  # digests of the vault results applied (not in --json)
     retry: bool = False  # a pass's result was a stopgap: process the note again next run (not in --json)
     vault_results: dict[str, Any] = field(default_factory=dict)  # the vault results applied, as JSON (not in --json)
+    held: bool = False  # not written: its vault results were unknown; the vault step's pass writes it (not in --json)
 
     def as_json(self) -> dict[str, Any]:
         """The contract's shape: path, status, error (when not ok), written, targets, findings."""
@@ -106,6 +107,9 @@ class Runner:
         self.structures: dict[str, Structure] = {}
         self.extras: dict[str, dict[str, PassResult]] = {}
         self.vault_errors: list[Finding] = []
+        # Passes whose vault results a note written without them would lose (a big run's sweep, see
+        # _with_vault_steps): such a note is held back until the vault step has run.
+        self.hold: frozenset[str] = frozenset()
         self.memo: dict[str, Any] = {}  # pass results of the first phase, by cache key, for the second
         # On a cold cache every lookup would miss (and a miss costs a read while other workers write).
         self.lookups_pay = self.cache.has_results()
@@ -291,7 +295,9 @@ class Runner:
                              "findings": [finding_json(f, written_line) for f in findings]}
         if report.changed and self.options.diff:
             report.diff = unified_diff(nf.rel, raw, new)
-        if report.changed and self.options.writes and not crashed:
+        if self.hold and nf.rel not in self.extras and any(b.pass_name in self.hold for b in note.blocks):
+            report.held = True
+        if report.changed and self.options.writes and not crashed and not report.held:
             try:
                 report.written = replace_note(nf.path, raw, new)
             except NoteError as exc:
@@ -500,7 +506,11 @@ def _with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequen
         unchanged, redo = _split_by_vault(runner, unchanged)
         return _run_all(runner, todo + [nf for nf, _ in redo], vault_passes, on_done), unchanged
     runner.extras = {nf.rel: _previous_vault(known[nf.rel]) for nf in todo if nf.rel in known}
+    # A note with a block from such a pass but no record of its last vault results (no cache, or a
+    # cache lost) might carry some: writing it now would take them out and put them back after.
+    runner.hold = frozenset(names)
     fresh = _run_all(runner, todo, vault_passes, on_done)
+    runner.hold = frozenset()
     for nf, rep in fresh:
         for name in names:
             if name in rep.summaries:
@@ -563,7 +573,7 @@ def _split_by_vault(runner: Runner, done: list[tuple[NoteFile, NoteReport]]
     keep: list[tuple[NoteFile, NoteReport]] = []
     redo: list[tuple[NoteFile, NoteReport]] = []
     for nf, rep in done:
-        same = rep.status != "ok" or vault_digests(runner.extras.get(nf.rel, {})) == rep.vault
+        same = rep.status != "ok" or (not rep.held and vault_digests(runner.extras.get(nf.rel, {})) == rep.vault)
         (keep if same else redo).append((nf, rep))
     return keep, redo
 
