@@ -32,7 +32,7 @@ LIST_HEADS = frozenset((
     "referencias bibliografía références bibliographie fonti riferimenti bronnen referenties fontes "
     "referências источники литература 参考文献 参考资料 引用 出典"
 ).split()) | {"works cited", "further reading", "sources citées"}
-LIST_HEAD_STARTS = frozenset("#*" + "".join(head[0] for head in LIST_HEADS))  # a cheap test before the real one
+_LIST_HEAD_STARTS = frozenset("#*" + "".join(head[0] for head in LIST_HEADS))
 _LIST_HEAD = re.compile(
     r"^\s*(?:#{1,6}\s*)?\**(?:" + "|".join(sorted(LIST_HEADS, key=len, reverse=True)) + r")\**\s*[:：]?\s*\**\s*$",
     re.I,
@@ -41,7 +41,9 @@ _LIST_HEAD = re.compile(
 
 def is_list_head(line: str) -> bool:
     """`Citations:`, `## References`, `**Sources**`: the line that opens a reference list."""
-    return len(line) <= 60 and line.strip(" \t#*:：").lower() in LIST_HEADS and bool(_LIST_HEAD.match(line))
+    if len(line) > 60 or line.lstrip()[:1].lower() not in _LIST_HEAD_STARTS:  # most lines: two cheap tests
+        return False
+    return line.strip(" \t#*:：").lower() in LIST_HEADS and bool(_LIST_HEAD.match(line))
 
 
 _URL = re.compile(r"https?://[^\s<>\"'`\]\[|]+", re.I)

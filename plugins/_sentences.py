@@ -14,7 +14,7 @@ from typing import Any, Callable, NamedTuple
 
 from vaultkit import Note, Target
 
-from ._refs import _ENTRY, LIST_HEAD_STARTS, is_list_head, prose_rows
+from ._refs import _ENTRY, is_list_head, prose_rows
 
 _TASK_BOX = re.compile(r"^\[[ xX/-]\]\s*")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
@@ -96,7 +96,7 @@ def blocks(note: Note, target: Target) -> list[list[tuple[int, str]]]:
         else:
             in_table = False
         heading = stripped[:1] == "#" and _HEADING.match(text)
-        if not heading and stripped[:1].lower() in LIST_HEAD_STARTS and is_list_head(stripped):  # `Citations:`
+        if not heading and is_list_head(stripped):  # `Citations:`
             break  # a reference list runs to the end of the target
         if (not stripped or heading or stripped.startswith("[!")
                 or ("[" in stripped[:6] and _ENTRY.match(text))):

@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 
 from test_claims_corpus import _QUOTE, CORPUS, Label, _damage, problems, split
-from vaultkit_plugins._sentences import is_english
-from vaultkit_plugins._worthy import THRESHOLD, score
+from test_claims_parts import confusion
 
 HELDOUT = Path(__file__).resolve().parent / "claims_heldout"
 BAR = 0.80
@@ -86,23 +85,5 @@ def test_validator_catches_damage_to_heldout_notes(how: str) -> None:
 
 @pytest.mark.xfail(strict=True, reason="held-out P/R below 0.80: P=0.901, R=0.711 (tp=64 fp=7 fn=26 tn=103)")
 def test_check_worthiness_on_the_heldout_set() -> None:
-    tp = fp = fn = tn = 0
-    wrong = []
-    for path in heldout_notes():
-        _, labels = split(path.read_text(encoding="utf-8"))
-        english = is_english(" ".join(label.text for label in labels[:40]))  # as the pass decides it
-        for label in labels:
-            value, signals = score(label.text, english)
-            predicted, gold = value >= THRESHOLD, label.kind == "claim"
-            tp += predicted and gold
-            fp += predicted and not gold
-            fn += gold and not predicted
-            tn += not predicted and not gold
-            if predicted != gold:
-                wrong.append(f"{label.kind:5} {value:5.2f} {signals} {path.stem}:{label.line} {label.text}")
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    assert precision >= BAR and recall >= BAR, (
-        f"held-out precision {precision:.3f} recall {recall:.3f} (tp={tp} fp={fp} fn={fn} tn={tn})\n"
-        + "\n".join(wrong)
-    )
+    precision, recall, report = confusion(heldout_notes())
+    assert precision >= BAR and recall >= BAR, "held-out " + report

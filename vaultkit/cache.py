@@ -12,7 +12,7 @@ from typing import Any
 
 from vaultkit.text import digest
 
-SCHEMA = 2
+SCHEMA = 3  # 3: note reports carry pass summaries and vault results
 # A file modified this recently may change again within the same mtime tick
 # (the "racy git" problem), so its stat alone is not trusted next time.
 RACY_SECONDS = 0.1

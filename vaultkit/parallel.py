@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from vaultkit.cache import Cache
 
@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from vaultkit.vault import NoteFile
 
 _RUNNER: Runner | None = None
-_METHOD = "process"
 CHUNK = 64  # notes per task: few enough round trips, small enough for a steady progress bar
 
 
@@ -22,45 +21,37 @@ def _init(path: object) -> None:
     _RUNNER.cache = Cache(path)  # type: ignore[arg-type]  # SQLite connections must not cross a fork
 
 
-def _chunk(notes: list[NoteFile]) -> list[Any]:
+def _chunk(notes: list[NoteFile]) -> list[NoteReport]:
     assert _RUNNER is not None
-    method = getattr(_RUNNER, _METHOD)
-    out = [method(nf) for nf in notes]
+    reports = [_RUNNER.process(nf) for nf in notes]
     _RUNNER.flush()
     _RUNNER.close()
-    return out
+    return reports
 
 
-def map_notes(runner: Runner, todo: list[NoteFile], method: str = "process",
-              on_done: Callable[[Any], None] | None = None) -> list[tuple[NoteFile, Any]]:
-    """`runner.<method>(nf)` for every note, in `runner.options.jobs` processes, keeping the input order.
+def run_parallel(runner: Runner, todo: list[NoteFile],
+                 on_done: Callable[[NoteReport], None] | None) -> list[tuple[NoteFile, NoteReport]]:
+    """Process notes in `runner.options.jobs` processes, keeping the input order.
 
     Needs the fork start method, so passes registered at runtime (tests) and what the
-    runner holds (parsed structures, vault results) reach the workers; elsewhere it runs
-    in this process.
+    runner holds (vault results) reach the workers; elsewhere it runs in this process.
     """
-    global _RUNNER, _METHOD
+    global _RUNNER
     methods = multiprocessing.get_all_start_methods()
     if "fork" not in methods:  # passes injected at runtime would not reach spawned workers
-        return [(nf, getattr(runner, method)(nf)) for nf in todo]
-    _RUNNER, _METHOD = runner, method
+        return [(nf, runner.process(nf)) for nf in todo]
+    _RUNNER = runner
     ctx = multiprocessing.get_context("fork")
     out = []
     try:
         with ProcessPoolExecutor(runner.options.jobs, mp_context=ctx, initializer=_init,
                                  initargs=(runner.cache.path,)) as pool:
             chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
-            for chunk, results in zip(chunks, pool.map(_chunk, chunks)):
-                for nf, result in zip(chunk, results):
-                    out.append((nf, result))
+            for chunk, reports in zip(chunks, pool.map(_chunk, chunks)):
+                for nf, rep in zip(chunk, reports):
+                    out.append((nf, rep))
                     if on_done:
-                        on_done(result)
+                        on_done(rep)
     finally:
         _RUNNER = None
     return out
-
-
-def run_parallel(runner: Runner, todo: list[NoteFile],
-                 on_done: Callable[[NoteReport], None] | None) -> list[tuple[NoteFile, NoteReport]]:
-    """Process notes (read, passes, write) in worker processes."""
-    return map_notes(runner, todo, "process", on_done)

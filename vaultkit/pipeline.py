@@ -56,7 +56,6 @@ class NoteReport:
     digest: str = ""  # hash of the note's bytes once vaultkit is done with it (not in --json)
     cached: dict[str, Any] | None = None  # targets/findings in the lines of the written file
     summaries: dict[str, Any] = field(default_factory=dict)  # per pass with a vault step (not in --json)
-    vault: dict[str, str] = field(default_factory=dict)  # digests of the vault results applied (not in --json)
     retry: bool = False  # a pass's result was a stopgap: process the note again next run (not in --json)
     vault_results: dict[str, Any] = field(default_factory=dict)  # the vault results applied, as JSON (not in --json)
     held: bool = False  # not written: its vault results were unknown; the vault step's pass writes it (not in --json)
@@ -113,7 +112,6 @@ class Runner:
         self.memo: dict[str, Any] = {}  # pass results of the first phase, by cache key, for the second
         # On a cold cache every lookup would miss (and a miss costs a read while other workers write).
         self.lookups_pay = self.cache.has_results()
-        self.fresh: dict[str, Any] = {}  # what this process computed in the first phase (sent to memo)
         self._session: Any = None
         self._session_pid = 0
         self.fingerprint = digest(
@@ -174,9 +172,12 @@ class Runner:
             report.status, report.error = "error", str(exc)
             return None
 
-    def analyze(self, note: Note, only: Sequence[Registered] | None = None
+    def analyze(self, note: Note, only: Sequence[Registered] | None = None, record: dict[str, Any] | None = None
                 ) -> tuple[list[PassOutput], list[Finding], bool]:
-        """Run every note pass (or `only` these) on one note; a pass that raises becomes an error finding."""
+        """Run every note pass (or `only` these) on one note; a pass that raises becomes an error finding.
+
+        `record` collects what was computed, by cache key (a run's first phase hands it to the second).
+        """
         outputs: list[PassOutput] = []
         findings: list[Finding] = []
         crashed = False
@@ -203,8 +204,8 @@ class Runner:
                     continue
                 if reuse and result.cacheable:
                     self.pending.append((key, _result_to_json(result)))
-                if only is not None:
-                    self.fresh[key] = _result_to_json(result)
+                if record is not None:
+                    record[key] = _result_to_json(result)
             outputs.append(PassOutput(p.name, key[:12], result))
         return outputs, findings, crashed
 
@@ -219,10 +220,10 @@ class Runner:
         note = self.parse(nf, raw, report) if raw is not None else None
         if note is None:
             return "", None, {}, {}
-        self.fresh = {}
-        outputs, _, _ = self.analyze(note, [p for p in self.passes if p.combines])
+        computed: dict[str, Any] = {}
+        outputs, _, _ = self.analyze(note, [p for p in self.passes if p.combines], computed)
         summaries = {o.name: o.result.summary for o in outputs if o.result.summary is not None}
-        return note.hash, note.structure if note.needs_structure else None, summaries, self.fresh
+        return note.hash, note.structure if note.needs_structure else None, summaries, computed
 
     def process(self, nf: NoteFile, extra: dict[str, PassResult] | None = None,
                 note: Note | None = None, raw: bytes | None = None) -> NoteReport:
@@ -253,9 +254,7 @@ class Runner:
             outputs, pass_findings, crashed = self.analyze(note)
             report.summaries = {o.name: o.result.summary for o in outputs if o.result.summary is not None}
             report.retry = any(not o.result.cacheable for o in outputs)
-            report.vault = vault_digests(extra)
-            report.vault_results = {name: _result_to_json(r) for name, r in extra.items()
-                                    if r.findings or r.displays or r.properties}
+            report.vault_results = vault_json(extra)
             for name, result in extra.items():
                 result = _resolve(result, note)
                 try:
@@ -315,10 +314,14 @@ def _resolve(result: PassResult, note: Note) -> PassResult:
     return PassResult(result.findings, displays, result.properties, result.summary)
 
 
-def vault_digests(extra: Mapping[str, PassResult]) -> dict[str, str]:
-    """What a note got from vault steps, as one short hash per pass: it changes when they do."""
-    return {name: digest(json.dumps(_result_to_json(r), sort_keys=True, default=str), size=8)
-            for name, r in sorted(extra.items()) if r.findings or r.displays or r.properties}
+def vault_json(extra: Mapping[str, PassResult]) -> dict[str, Any]:
+    """What a note got from vault steps (the non-empty results), as JSON: kept in the stat cache."""
+    return {name: _result_to_json(r) for name, r in sorted(extra.items()) if r.findings or r.displays or r.properties}
+
+
+def _same_vault(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Equal vault results, also when one side went through JSON (tuples come back as lists)."""
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
 def validate(result: object, note: Note) -> None:
@@ -439,7 +442,7 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
                 if same:
                     refresh.append((nf.rel, st.st_mtime_ns, st.st_size, entry[2], runner.fingerprint, entry[3]))
             if same:
-                unchanged.append((nf, NoteReport(**{**json.loads(entry[3]), "written": False, "changed": False})))
+                unchanged.append((nf, _cached_report(entry[3])))
                 continue
         todo.append(nf)
     if combiners:
@@ -465,6 +468,15 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
     order = {nf.rel: i for i, nf in enumerate(notes)}
     reports.sort(key=lambda r: order.get(r.path, 0))
     return reports
+
+
+_REPORT_FIELDS = frozenset(NoteReport.__dataclass_fields__)
+
+
+def _cached_report(body: str) -> NoteReport:
+    """A stat-cache report as a NoteReport (keys an older vaultkit wrote are dropped)."""
+    data = {k: v for k, v in json.loads(body).items() if k in _REPORT_FIELDS}
+    return NoteReport(**{**data, "written": False, "changed": False})
 
 
 COLLECT_FIRST = 64  # up to this many notes to process, summaries are collected before anything is written
@@ -573,7 +585,8 @@ def _split_by_vault(runner: Runner, done: list[tuple[NoteFile, NoteReport]]
     keep: list[tuple[NoteFile, NoteReport]] = []
     redo: list[tuple[NoteFile, NoteReport]] = []
     for nf, rep in done:
-        same = rep.status != "ok" or (not rep.held and vault_digests(runner.extras.get(nf.rel, {})) == rep.vault)
+        same = rep.status != "ok" or (not rep.held and _same_vault(vault_json(runner.extras.get(nf.rel, {})),
+                                                                   rep.vault_results))
         (keep if same else redo).append((nf, rep))
     return keep, redo
 
