@@ -498,12 +498,12 @@ def _with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequen
     """
     names = [p.name for p in combiners]
     summaries: dict[str, dict[str, Any]] = {name: {} for name in names}
-    stale = [nf for nf, rep in unchanged if any(name not in rep.summaries for name in names)]
-    unchanged = [(nf, rep) for nf, rep in unchanged if all(name in rep.summaries for name in names)]
-    todo = todo + stale
+    # A report in the stat cache was made under this run's fingerprint (same passes, versions and
+    # options), so its summaries are complete: a pass with nothing to keep of a note left none.
     for _, rep in unchanged:
         for name in names:
-            summaries[name][rep.path] = rep.summaries[name]
+            if name in rep.summaries:
+                summaries[name][rep.path] = rep.summaries[name]
     if runner.options.files:  # a hook run on one note still sees the rest of the vault, as cached
         covered = {nf.rel for nf in notes}
         for rel, entry in known.items():
