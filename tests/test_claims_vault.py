@@ -208,3 +208,18 @@ def test_a_combine_step_that_raises_in_a_big_run_is_reported_on_every_note(tmp_p
     for note in doc["notes"]:
         kinds = [f["kind"] for f in note["findings"]]
         assert kinds.count("pass-error") == 1 and "claim" in kinds, note["path"]
+
+
+def test_an_unchanged_note_without_figures_is_not_analysed_again(tmp_path: Path, vk: Vk,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A note the vault step has nothing of (no summary) is still current: a no-op run parses no note."""
+    from vaultkit import pipeline
+
+    write_note(tmp_path, "plain.md", _answer("I think this is a lovely idea for the garden."))
+    write_note(tmp_path, "figures.md", _answer("Microsoft deployed RWKV to 1.5 billion Windows machines."))
+    run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json")
+    calls: list[str] = []
+    original = pipeline.parse_note
+    monkeypatch.setattr(pipeline, "parse_note", lambda raw, path, *a, **k: calls.append(path) or original(raw, path, *a, **k))
+    _, doc, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json")
+    assert calls == [] and not any(n["written"] for n in doc["notes"])
