@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 
-THRESHOLD = 2.0
+from ._worthy_model import features, load, logit
+
+THRESHOLD = 2.0  # the score at which a sentence counts as a claim (the model's cut)
 
 
 def _words(text: str) -> frozenset[str]:
@@ -22,6 +24,7 @@ def _words(text: str) -> frozenset[str]:
 
 _MARKERS = re.compile(r"\[\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\]")
 _TOKEN = re.compile(r"\w+")
+_WORD = re.compile(r"[a-z']+")
 _FIGURE = re.compile(
     r"(?:[$€£¥]\s?\d|\d[\d,.]*\s?(?:%|percent|×|x\b|-fold|times\b|k\b|m\b|bn\b|billion|million|thousand|"
     r"km|kg|g/|mg|mph|°|tokens|watts?|kWh|MW|GW|GB|TB|parameters|users|people|years?|days?|hours?|degrees))",
@@ -124,23 +127,38 @@ def is_short(text: str) -> bool:
     return len(text) < 12 or not _UNSPACED.search(text)
 
 
-# Without English keywords, only a figure, a date, a marker or a name can make a claim: none of them here.
-# (Two searches that each start with a character class are faster than one with alternatives.)
-_DIGIT_OR_MARKER = re.compile(r"[\d\[]")
-_CAPITAL = re.compile(r"[A-Z]")  # a name starts with one (a looser test than `_ENTITY`: safe for a skip)
+# Without English keywords, only a figure, a date or a marker (each has a digit) or a name can lift a
+# sentence's score; a name alone is worth at most `_NAME_ONLY`.
+_NAME_ONLY = 1.5
 
 
-def can_score(text: str, english: bool) -> bool:
-    """False when `score` can only come out at or below zero (a fast skip for other languages' prose)."""
-    return english or bool(_DIGIT_OR_MARKER.search(text) or _CAPITAL.search(text, 1))
+def can_score(text: str, english: bool, threshold: float = THRESHOLD) -> bool:
+    """False when `score` of any sentence of `text` must come out under `threshold`: a skip before
+    segmenting. Other languages' prose without a digit can only carry a name, never enough alone."""
+    return english or threshold <= _NAME_ONLY or bool(_DIGIT.search(text))
 
 
 def score(text: str, english: bool = True) -> tuple[float, dict[str, float]]:
-    """The check-worthiness of one sentence and the signals behind it.
+    """The check-worthiness of one sentence (at or above `THRESHOLD`: a claim) and the signals behind it.
 
-    The keyword signals (comparisons, attributions, hedges, opinion, advice…) are English word
-    lists; for other languages (`english=False`) only figures, dates, names and markers count.
+    For English, the score is `THRESHOLD` plus the learned model's log-odds (`_worthy_model`) over
+    the named signals and the sentence's words. Other languages (`english=False`) have no keyword
+    signals and no trained words: their score is the sum of the figure, date, name and marker signals.
     """
+    total, signals, words, length = rules(text, english)
+    if not english:
+        return total, signals
+    return THRESHOLD + logit(load(), features(signals, total, words, length)), signals
+
+
+def sentence_features(text: str) -> dict[str, float]:
+    """The model's features for one English sentence (what the trainer learns from)."""
+    total, signals, words, length = rules(text, True)
+    return features(signals, total, words, length)
+
+
+def rules(text: str, english: bool = True) -> tuple[float, dict[str, float], list[str] | None, int]:
+    """The named signals and their sum; also the lower-cased words (English only) and the word count."""
     s: dict[str, float] = {}
     stripped = text.strip()
     if stripped[:2] == "**" and _BOLD_ONLY.match(stripped):
@@ -153,8 +171,10 @@ def score(text: str, english: bool = True) -> tuple[float, dict[str, float]]:
     if ":" in bare[:34]:  # "Sun: place them…" is about "place them…"
         bare = _LEAD_IN.sub("", bare)
     bits = 0
+    words: list[str] | None = None
     if english:
         lower = frozenset(_TOKEN.findall(bare.lower()))
+        words = _WORD.findall(stripped.lower())  # the model's words: apostrophes kept ("it's", "don't")
         for word in lower & _KEYWORDS:
             bits |= _LEXICON[word]
     if bare.endswith("?"):
@@ -179,7 +199,7 @@ def score(text: str, english: bool = True) -> tuple[float, dict[str, float]]:
             s["entity"] = min(1.5, 0.75 * len(entities))
     if has_marker:
         s["cited"] = 1
-    return sum(s.values()), s
+    return sum(s.values()), s, words, len(words) if words is not None else bare.count(" ") + 1
 
 
 def _keywords(bare: str, lower: frozenset[str], bits: int, s: dict[str, float]) -> None:

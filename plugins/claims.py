@@ -39,7 +39,7 @@ class ClaimsPass:
         whole = [t for t in note.targets if t.kind == "note"]
         for target in whole or note.targets:  # a whole AI note already covers its callouts
             english = is_english(target.text)
-            worth = None if threshold <= 0 else (lambda t, e=english: not is_short(t) and can_score(t, e))
+            worth = None if threshold <= 0 else (lambda t, e=english: not is_short(t) and can_score(t, e, threshold))
             found = self._claims(sentences(note, target, worth), threshold, target.text, english)
             per_target.append((target, found))
             facts += _facts(note, target, found, any(f.data["cited"] for f in found))
