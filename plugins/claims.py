@@ -40,7 +40,9 @@ class ClaimsPass:
         for target in whole or note.targets:  # a whole AI note already covers its callouts
             english = is_english(target.text)
             worth = None if threshold <= 0 else (lambda t, e=english: not is_short(t) and can_score(t, e, threshold))
-            found = self._claims(sentences(note, target, worth), threshold, target.text, english)
+            # (`can_score` of the whole text: in another language, a target without a digit has no claim)
+            sents = sentences(note, target, worth) if can_score(target.text, english, threshold) else []
+            found = self._claims(sents, threshold, target.text, english)
             per_target.append((target, found))
             facts += _facts(note, target, found, any(f.data["cited"] for f in found))
         extra: list[Finding] = []
