@@ -19,7 +19,7 @@ from ._refs import _ENTRY, is_list_head, prose_rows
 _TASK_BOX = re.compile(r"^\[[ xX/-]\]\s*")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _ITEM_START = frozenset("-*+0123456789")
-_LIST = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")  # a list marker (shared with `_units`)
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _PROTECT = re.compile(r"`[^`\n]+`|https?://\S+|\b(?:e\.g|i\.e|et al|vs|cf|ca|approx|Corp|Inc|Ltd|No|Fig|c)\.(?=\s)")
 _DOT = "\u2024"  # stands in for a dot pysbd must not split at; put back afterwards
@@ -104,7 +104,7 @@ def blocks(note: Note, target: Target) -> list[list[tuple[int, str]]]:
                 out.append(current)
             current = []
             continue
-        item = stripped[0] in _ITEM_START and _LIST.match(text)
+        item = stripped[0] in _ITEM_START and LIST_ITEM.match(text)
         if item:
             if current:
                 out.append(current)

@@ -39,6 +39,23 @@ class EchoPass:
         return PassResult((), displays, props)
 
 
+class AnchorPass:
+    """A callout under every heading, the line above it and every callout header, in AI text or not; a list property."""
+
+    version = "1"
+
+    def analyze(self, note: Note, ctx: Context) -> PassResult:
+        displays = []
+        lines = {s.line for s in note.sections} | {c.line for c in note.callouts} | {s.line - 1 for s in note.sections}
+        lines.discard(0)
+        for line in sorted(lines):
+            owner = next((t for t in note.targets if t.line <= line <= t.end_line), None)
+            # (a line outside AI text gets a callout of the note's own: target None)
+            displays.append(Display(owner, f"under line {line}\n- [[a link#Heading]]", "Anchor", line))
+        props: dict[str, Any] = {"of": ["[[A]]", "[[B c]]"]} if note.targets else {}
+        return PassResult((), tuple(displays), props)
+
+
 class BoomPass:
     """Raises on every note."""
 

@@ -8,9 +8,10 @@ from pathlib import Path
 from hypothesis import event, given, note
 from hypothesis import strategies as st
 
-from support import clean, default_passes, is_subsequence, render
+from support import AnchorPass, clean, default_passes, is_subsequence, render
 from vaultkit.cache import Cache
 from vaultkit.config import Config, VaultConfig
+from vaultkit.passes import Registered
 from vaultkit.pipeline import Runner, RunOptions
 from vaultkit.vault import NoteFile
 from vaultkit.errors import ParseError
@@ -116,8 +117,19 @@ def _original_lines(raw: bytes) -> list[str]:
 
 @given(raw=notes(), config=CONFIGS)
 def test_run_is_local_reversible_and_stable(raw: bytes, config: VaultConfig) -> None:
+    _round_trip(raw, config, default_passes())
+
+
+@given(raw=notes(), config=CONFIGS)
+def test_callouts_under_headings_are_local_reversible_and_stable(raw: bytes, config: VaultConfig) -> None:
+    """Displays anchored inside a target (under a heading, at its quote depth) and list properties."""
+    _round_trip(raw, config, [*default_passes(), Registered("anchor", AnchorPass(), "tests")])
+
+
+def _round_trip(raw: bytes, config: VaultConfig, passes: list[Registered]) -> None:
+    names = frozenset(p.name for p in passes)
     try:
-        out, parsed, _ = render(raw, config=config)
+        out, parsed, _ = render(raw, passes, config=config)
     except ParseError:
         event("parse error")  # bad input is left alone by the pipeline (tested in test_pipeline)
         return
@@ -126,10 +138,10 @@ def test_run_is_local_reversible_and_stable(raw: bytes, config: VaultConfig) -> 
     # (a) locality: clean gives the original bytes back
     assert clean(out, config) == raw
     # (a') and so does run's own strip of the passes it runs
-    again = parse_note(out, "note.md", config, frozenset({"echo", "stats"}))
+    again = parse_note(out, "note.md", config, names)
     assert "".join(again.lines) == parsed.text
     # (b) idempotence: rendering the result again changes nothing
-    out2, _, _ = render(out, config=config)
+    out2, _, _ = render(out, passes, config=config)
     assert out2 == out
     # (c) every original line is still there, in order
     old = [strip_eol(x) for x in _original_lines(raw)]

@@ -82,6 +82,20 @@ class Cache:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?,?,?,?,?,?)", fixed)
 
+    def get_meta(self, key: str) -> str | None:
+        """A small value vaultkit keeps between runs (the state a vault step last saw)."""
+        if self.db is None:
+            return None
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def put_meta(self, key: str, value: str) -> None:
+        """Keep `value` under `key` for the next run."""
+        if self.db is None:
+            return
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     def has_results(self) -> bool:
         """Whether any pass result is stored: a cold cache needs no lookups at all."""
         if self.db is None:

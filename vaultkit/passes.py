@@ -16,6 +16,7 @@ ENTRY_POINT_GROUP = "vaultkit.passes"
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 Scalar = str | int | float | bool
+Property = Scalar | list[str]  # a list of strings is a YAML list property ("[[note]]" links, tags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +41,16 @@ class Display:
 
     A vault step has no Note, so its displays name the target by id (`Target.id`, which a
     pass keeps in its summary); vaultkit resolves it, and drops it if the target is gone.
+    `line` anchors the callout inside the target instead: it goes directly under that line
+    (a heading's, in `note.lines` coordinates), at the heading's quote depth. With `target`
+    None the callout belongs to the note, not to AI text: then `line` is required (a heading
+    of the person's own text that a pass has something to say about).
     """
 
-    target: Target | str
+    target: Target | str | None
     body: str
     title: str = ""
+    line: int = 0  # 0: after the target
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +65,7 @@ class PassResult:
 
     findings: tuple[Finding, ...] = ()
     displays: tuple[Display, ...] = ()
-    properties: Mapping[str, Scalar] = field(default_factory=dict)
+    properties: Mapping[str, Property] = field(default_factory=dict)
     summary: Any = None
     cacheable: bool = True
 
@@ -85,12 +91,12 @@ def merge(first: PassResult, second: PassResult) -> PassResult:
     """One pass's note result and its vault result as one: a target's two bodies share its callout."""
     displays = list(first.displays)
     for d in second.displays:
-        at = next((i for i, x in enumerate(displays) if x.target == d.target), None)
+        at = next((i for i, x in enumerate(displays) if (x.target, x.line) == (d.target, d.line)), None)
         if at is None:
             displays.append(d)
         else:
             old = displays[at]
-            displays[at] = Display(old.target, old.body + "\n" + d.body, old.title or d.title)
+            displays[at] = Display(old.target, old.body + "\n" + d.body, old.title or d.title, old.line)
     return PassResult(first.findings + second.findings, tuple(displays),
                       {**first.properties, **second.properties}, first.summary, first.cacheable and second.cacheable)
 
@@ -114,6 +120,8 @@ class NotePass(Protocol):
     version: str  # bump when output changes: it is part of the cache key
     # (optional) options: dict[str, object] — the pass's option names and defaults; other keys
     # in its [passes.<name>] table are config errors
+    # (optional) every_note = True — also analyse notes without AI text (most passes need not:
+    # such notes are skipped, which keeps a run over a mostly human vault fast)
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:
         """Return what this pass finds in `note` (its targets are `note.targets`)."""
@@ -156,6 +164,11 @@ class Registered:
     def combines(self) -> bool:
         """A note pass with a vault step (`combine`) over every note's summary."""
         return not self.is_vault_pass and callable(getattr(self.impl, "combine", None))
+
+    @property
+    def every_note(self) -> bool:
+        """Runs on notes without AI text too (`every_note = True`: a copy of AI text can live there)."""
+        return bool(getattr(self.impl, "every_note", False))
 
     @property
     def is_vault_pass(self) -> bool:

@@ -7,7 +7,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from vaultkit import __version__
 from vaultkit.cache import Cache
@@ -181,10 +181,10 @@ class Runner:
         outputs: list[PassOutput] = []
         findings: list[Finding] = []
         crashed = False
-        if not note.targets and not note.blocks and not note.had_keys:
-            return outputs, findings, crashed
+        # A note without AI text or vaultkit's marks is only read by passes that look at every note.
+        bare = not note.targets and not note.blocks and not note.had_keys
         for p in self.passes if only is None else only:
-            if p.is_vault_pass:
+            if p.is_vault_pass or (bare and not p.every_note):
                 continue
             ctx = self.context(p)
             key = digest(note.hash, p.name, p.version, json.dumps(ctx.options, sort_keys=True, default=str),
@@ -306,11 +306,12 @@ class Runner:
 
 def _resolve(result: PassResult, note: Note) -> PassResult:
     """A vault step's displays name targets by id: point them at this note's targets (or drop them)."""
-    if not any(isinstance(d.target, str) for d in result.displays):
+    if not any(isinstance(d.target, str) or d.target is None for d in result.displays):
         return result
     targets = {t.id: t for t in note.targets}
-    displays = tuple(Display(targets[d.target], d.body, d.title) if isinstance(d.target, str) else d
-                     for d in result.displays if not isinstance(d.target, str) or d.target in targets)
+    displays = tuple(Display(targets[d.target], d.body, d.title, d.line) if isinstance(d.target, str) else d
+                     for d in result.displays if (d.target in targets if isinstance(d.target, str)
+                                                  else d.target is not None or 1 <= d.line <= len(note.lines)))
     return PassResult(result.findings, displays, result.properties, result.summary)
 
 
@@ -336,14 +337,18 @@ def validate(result: object, note: Note) -> None:
         json.dumps(dict(f.data))  # data goes into --json as it is
     targets = set(note.targets)
     for d in result.displays:
-        if not isinstance(d, Display) or d.target not in targets or not isinstance(d.body, str) \
-                or not isinstance(d.title, str):
-            raise TypeError(f"bad display {d!r}: needs one of note.targets and str body/title")
+        if not isinstance(d, Display) or (d.target not in targets and d.target is not None) \
+                or not isinstance(d.body, str) or not isinstance(d.title, str):
+            raise TypeError(f"bad display {d!r}: needs one of note.targets (or None) and str body/title")
+        first, last = (d.target.line, d.target.end_line) if d.target is not None else (1, len(note.lines))
+        if type(d.line) is not int or (d.line and not first <= d.line <= last) or (d.target is None and not d.line):
+            raise TypeError(f"bad display {d!r}: line must be 0 or a line of its target (a line of the note without one)")
     if not isinstance(result.properties, Mapping):
         raise TypeError("properties must be a mapping")
     for key, value in result.properties.items():
-        if not isinstance(key, str) or not isinstance(value, (str, int, float, bool)):
-            raise TypeError(f"property {key!r}: keys are str, values str/int/float/bool")
+        if not isinstance(key, str) or not (isinstance(value, (str, int, float, bool)) or (
+                isinstance(value, list) and all(isinstance(v, str) for v in value))):
+            raise TypeError(f"property {key!r}: keys are str, values str/int/float/bool or a list of str")
 
 
 def _named(f: Finding, name: str) -> Finding:
@@ -372,8 +377,8 @@ def unified_diff(rel: str, old: bytes, new: bytes) -> str:
 def _result_to_json(result: PassResult) -> dict[str, Any]:
     return {
         "findings": [[f.kind, f.severity, f.line, f.end_line, f.message, dict(f.data)] for f in result.findings],
-        "displays": [[d.target if isinstance(d.target, str) else d.target.id, d.body, d.title]
-                     for d in result.displays],
+        "displays": [[d.target if isinstance(d.target, str) or d.target is None else d.target.id, d.body, d.title,
+                      d.line] for d in result.displays],
         "properties": dict(result.properties),
         "summary": result.summary,
         "cacheable": result.cacheable,
@@ -385,10 +390,10 @@ def _result_from_json(data: dict[str, Any], note: Note) -> PassResult | None:
     try:
         targets = {t.id: t for t in note.targets}
         displays = []
-        for tid, body, title in data["displays"]:
-            if tid not in targets:
+        for tid, body, title, *line in data["displays"]:
+            if tid is not None and tid not in targets:
                 return None
-            displays.append(Display(targets[tid], body, title))
+            displays.append(Display(targets[tid] if tid is not None else None, body, title, *line))
         findings = tuple(Finding(k, s, a, b, m, d) for k, s, a, b, m, d in data["findings"])
         return PassResult(findings, tuple(displays), data["properties"], data.get("summary"),
                           data.get("cacheable", True))
@@ -445,7 +450,13 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
                 unchanged.append((nf, _cached_report(entry[3])))
                 continue
         todo.append(nf)
-    if combiners:
+    # Vault steps over a whole vault where no note changed since the last one: their results stand.
+    whole_vault = bool(combiners) and use_stat_cache and not runner.options.files
+    state_key = f"vault-steps:{runner.fingerprint}"
+    if whole_vault and not todo and runner.cache.get_meta(state_key) == _vault_state(
+            (nf.rel, known[nf.rel][2]) for nf, _ in unchanged):
+        fresh: list[tuple[NoteFile, NoteReport]] = []
+    elif combiners:
         fresh, unchanged = _with_vault_steps(runner, combiners, notes, known, unchanged, todo, vault_passes, on_done)
     else:
         fresh = _run_all(runner, todo, vault_passes, on_done)
@@ -465,9 +476,20 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
                 pass
     runner.flush()
     runner.cache.put_notes(record + refresh)
+    if whole_vault:
+        ok = [(r[0], r[3]) for r in record + refresh]
+        recorded = {r[0] for r in record + refresh}
+        ok += [(nf.rel, known[nf.rel][2]) for nf, rep in unchanged if nf.rel not in recorded]
+        complete = len(ok) == len(notes) and not runner.vault_errors
+        runner.cache.put_meta(state_key, _vault_state(ok) if complete else "")
     order = {nf.rel: i for i, nf in enumerate(notes)}
     reports.sort(key=lambda r: order.get(r.path, 0))
     return reports
+
+
+def _vault_state(notes: Iterable[tuple[str, str]]) -> str:
+    """Which notes, with which bytes, the vault steps last saw: equal states, equal vault results."""
+    return digest(*sorted(f"{path}\0{text}" for path, text in notes))
 
 
 _REPORT_FIELDS = frozenset(NoteReport.__dataclass_fields__)
@@ -544,7 +566,7 @@ def _previous_vault(entry: tuple[int, int, str, str]) -> dict[str, PassResult]:
     for name, data in json.loads(entry[3]).get("vault_results", {}).items():
         try:
             out[name] = PassResult(tuple(Finding(k, s, a, b, m, d) for k, s, a, b, m, d in data["findings"]),
-                                   tuple(Display(t, body, title) for t, body, title in data["displays"]),
+                                   tuple(Display(t, body, title, *line) for t, body, title, *line in data["displays"]),
                                    data["properties"])
         except (KeyError, TypeError, ValueError):
             continue  # an old or odd entry only costs a second write

@@ -14,8 +14,8 @@ from typing import Any, Mapping, Sequence
 from vaultkit.errors import ParseError
 from vaultkit.managed import CREATED_KEY, CREATED_VALUE, block_lines, outer_prefix, separator
 from vaultkit.note import Note, Target, load_yaml
-from vaultkit.passes import Display, Finding, PassResult, Scalar, resolve_line_refs
-from vaultkit.text import eol, strip_eol
+from vaultkit.passes import Display, Finding, PassResult, Property, resolve_line_refs
+from vaultkit.text import digest, eol, strip_eol
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def compose(note: Note, outputs: Sequence[PassOutput]) -> Rendered:
         # with them filled in; the properties sit in the frontmatter, above every block.
         where = Rendered("", [], inserted).new_line
         filled = [PassOutput(o.name, o.input_hash, PassResult(
-            o.result.findings, tuple(Display(d.target, resolve_line_refs(d.body, where), d.title)
+            o.result.findings, tuple(Display(d.target, resolve_line_refs(d.body, where), d.title, d.line)
                                      for d in o.result.displays), o.result.properties, o.result.summary))
             for o in outputs]
         lines = _with_blocks(note, filled, nl)[0]
@@ -82,36 +82,62 @@ def _with_blocks(note: Note, outputs: Sequence[PassOutput], nl: str
                     f"the {b.pass_name} callout was edited by hand, so vaultkit leaves it as it is — "
                     "delete it to get a fresh one", {"pass": b.pass_name}, "vaultkit")
         )
-    by_target: dict[Target, list[tuple[str, str, str, str]]] = {}
+    by_anchor: dict[tuple[Target | None, int], list[tuple[str, str, str, str]]] = {}
     for out in outputs:
         for d in out.result.displays:
             assert not isinstance(d.target, str), "the pipeline resolves target ids before rendering"
-            if (out.name, d.target.id) in edited:
+            if (out.name, block_id(d.target, d.line)) in edited:
                 continue
-            by_target.setdefault(d.target, []).append((out.name, out.input_hash, d.title or out.name, d.body))
-    # Insert bottom-up so earlier indices stay valid; at one end line, deeper targets go first.
-    for target in sorted(by_target, key=lambda t: (t.end_line, t.depth), reverse=True):
+            by_anchor.setdefault((d.target, d.line), []).append((out.name, out.input_hash, d.title or out.name, d.body))
+    # Insert bottom-up so earlier indices stay valid; at one line, deeper anchors go first.
+    for target, line in sorted(by_anchor, key=_position, reverse=True):
         before = len(lines)
-        lines = _insert_blocks(lines, target, by_target[target], nl)
-        inserted.append((target.end_line, len(lines) - before))
+        lines = _insert_blocks(lines, target, line, by_anchor[(target, line)], nl)
+        inserted.append((_position((target, line))[0], len(lines) - before))
     return lines, inserted, findings
 
 
-def _insert_blocks(lines: list[str], target: Target, blocks: list[tuple[str, str, str, str]], nl: str) -> list[str]:
-    at = target.end_line  # 0-based index of the line after the target
+def _position(anchor: tuple[Target | None, int]) -> tuple[int, int, int]:
+    """Where an anchor's blocks go (the line they follow), then depth, for a bottom-up order."""
+    target, line = anchor
+    if target is None:
+        return line, 0, line
+    return line or target.end_line, target.depth, line
+
+
+def block_id(target: Target | None, line: int = 0) -> str:
+    """What a managed callout's `t=` names: its target, or its target (or note) and the line it sits under."""
+    if target is None:
+        return digest("note", str(line), size=8)
+    return target.id if not line else digest(target.id, str(line), size=8)
+
+
+_QUOTES = re.compile(r"^(?:[ ]{0,3}>[ ]?)*")
+
+
+def _insert_blocks(lines: list[str], target: Target | None, line: int, blocks: list[tuple[str, str, str, str]],
+                   nl: str) -> list[str]:
+    at = _position((target, line))[0]  # 0-based index of the line after the target (or the anchor line)
     if at > 0 and eol(lines[at - 1]):
         # Use the ending of the line we insert after: a lone CR followed by our LF
         # would otherwise merge into one CRLF and swallow a line break.
         nl = eol(lines[at - 1])
-    pre = outer_prefix(strip_eol(lines[target.line - 1])) if target.kind == "callout" else ""
+    if line:  # under a heading: inside whatever quotes the heading is in
+        quotes = _QUOTES.match(strip_eol(lines[line - 1]))
+        pre = quotes.group() if quotes else ""
+        pre = pre if not pre or pre.endswith(" ") else pre + " "
+    else:
+        assert target is not None
+        pre = outer_prefix(strip_eol(lines[target.line - 1])) if target.kind == "callout" else ""
     sep = separator(pre)
     following = strip_eol(lines[at]) if at < len(lines) else None
     tail = following is not None and following.strip() != "" and following.rstrip() != sep
     chunk: list[str] = []
+    tid = block_id(target, line)
     for k, (name, input_hash, title, body) in enumerate(blocks):
         last = k == len(blocks) - 1
         chunk.append(sep + nl)
-        chunk.extend(block_lines(name, target.id, input_hash, pre, title, body, nl, tail and last))
+        chunk.extend(block_lines(name, tid, input_hash, pre, title, body, nl, tail and last))
     if tail:
         chunk.append(sep + nl)
     before = lines[:at]
@@ -122,16 +148,16 @@ def _insert_blocks(lines: list[str], target: Target, blocks: list[tuple[str, str
     return before + chunk + lines[at:]
 
 
-def _properties(note: Note, outputs: Sequence[PassOutput]) -> dict[str, Scalar]:
+def _properties(note: Note, outputs: Sequence[PassOutput]) -> dict[str, Property]:
     prefix = note.config.property_prefix
-    props: dict[str, Scalar] = {}
+    props: dict[str, Property] = {}
     for out in outputs:
         for key, value in sorted(out.result.properties.items()):
             props[f"{prefix}{property_name(out.name, key)}"] = value
     return props
 
 
-def _yaml_scalar(value: Scalar | Any) -> str:
+def _yaml_scalar(value: Property | Any) -> str:
     """JSON scalars are valid YAML flow scalars; strings are always double-quoted ([[links]] too)."""
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_yaml_scalar(v) for v in value) + "]"
@@ -139,7 +165,7 @@ def _yaml_scalar(value: Scalar | Any) -> str:
 
 
 def _with_properties(
-    note: Note, lines: list[str], props: Mapping[str, Scalar], nl: str
+    note: Note, lines: list[str], props: Mapping[str, Property], nl: str
 ) -> tuple[list[str], str, int]:
     """Add vaultkit's keys at the end of the frontmatter (creating it if needed), then verify.
 

@@ -1,0 +1,176 @@
+"""`duplicates`: sections and callouts of AI text that repeat across the vault, exactly or lightly edited.
+
+Each note's analysis keeps, per unit of at least `min_words` words, its shingles and MinHash
+signature in the pass's summary (cached with the note, so an unchanged note is never re-read);
+the vault step pairs units through LSH banding and an exact containment check, and links every
+member of a pair to the other copies. The person's own sections are units too (an answer pasted
+into a clean draft is still a copy), but a pair needs AI text on at least one side.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from typing import Any, Hashable, Mapping
+
+from vaultkit import Context, Display, Finding, Note, PassResult
+
+from . import _minhash as mh
+from ._dupindex import Index, Unit
+from ._units import units
+
+OPTIONS = {"threshold": 0.7, "min_words": 40, "max_links": 10}
+_LINK_UNSAFE = re.compile(r"[\[\]|#^\n]")
+
+
+class DuplicatesPass:
+    """Finds sections and callouts repeated across the vault; links each copy to the others."""
+
+    version = "1"
+    options = OPTIONS
+    every_note = True  # a person's own note can hold a pasted copy of an answer
+
+    def __init__(self) -> None:
+        self._index: Index | None = None
+        self._seen: dict[str, list[Any]] = {}  # what the index holds of each note (its summary rows)
+
+    def analyze(self, note: Note, ctx: Context) -> PassResult:
+        """Shingles and signatures of the note's units, kept for the vault step; no findings of its own."""
+        min_words = int(ctx.options.get("min_words", OPTIONS["min_words"]))
+        kept: list[tuple[Any, list[str]]] = []
+        for unit in units(note, everything=True):
+            words = mh.words(unit.text)
+            if len(words) >= min_words:
+                kept.append((unit, words))
+        if not kept:
+            return PassResult()
+        np = mh._numpy()
+        shingles = mh.shingles_many([words for _, words in kept])
+        sig, owner = mh.signatures(shingles)
+        rows: list[Any] = []
+        for (unit, words), sh, index in zip(kept, shingles, range(len(kept))):
+            mine = sig[owner == index]
+            rows.append([unit.kind, unit.line, unit.end_line, unit.heading, unit.target.id if unit.target else None,
+                         unit.anchor, _hash(words), _b64(mine), _b64(np.unique(sh))])
+        return PassResult(summary={"units": rows})
+
+    def combine(self, summaries: Mapping[str, Any], ctx: Context) -> Mapping[str, PassResult]:
+        """Pair the units of every note (incrementally after the first call) and report each pair."""
+        threshold = float(ctx.options.get("threshold", OPTIONS["threshold"]))
+        max_links = int(ctx.options.get("max_links", OPTIONS["max_links"]))
+        current = {path: list(s.get("units", ())) for path, s in summaries.items() if isinstance(s, dict)}
+        index = self._index
+        changed = [p for p in current.keys() | self._seen.keys() if current.get(p) != self._seen.get(p)]
+        if index is None or index.threshold != threshold or len(changed) > max(16, len(current) // 10):
+            index = Index(threshold)
+            index.build([u for path, rows in current.items() for u in _decode(path, rows)])
+        elif changed:
+            removed = [key for p in changed for key in _keys(p, self._seen.get(p, []))]
+            index.update(removed, [u for p in changed for u in _decode(p, current.get(p, []))])
+        self._index, self._seen = index, current
+        return _results(index, current, max_links)
+
+
+def _hash(words: list[str]) -> str:
+    """The unit's text, normalised, as a short hash: equal hashes are exact copies."""
+    return hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=6).hexdigest()
+
+
+def _b64(array: Any) -> str:
+    return base64.b64encode(array.astype("<u4").tobytes()).decode("ascii")
+
+
+def _array(text: str) -> Any:
+    np = mh._numpy()
+    return np.frombuffer(base64.b64decode(text), dtype="<u4").astype(np.uint32)
+
+
+Key = tuple[str, str, int]  # (text hash, note path, line)
+
+
+def _key(path: str, row: list[Any]) -> Key:
+    """A unit's key: its text's hash first, so a cluster is named by a copy's text, not by where it is."""
+    return (row[6], path, row[1])
+
+
+def _keys(path: str, rows: list[Any]) -> list[Key]:
+    return [_key(path, row) for row in rows]
+
+
+def _decode(path: str, rows: list[Any]) -> list[Unit]:
+    out = []
+    for row in rows:
+        sig = _array(row[7]).reshape(-1, mh.PERMS)
+        out.append(Unit(_key(path, row), path, (row[1], row[2]), _array(row[8]), sig))
+    return out
+
+
+def _results(index: Index, current: Mapping[str, list[Any]], max_links: int) -> dict[str, PassResult]:
+    rows_by_key = {_key(path, row): (path, row) for path, rows in current.items() for row in rows}
+    by_path: dict[str, list[tuple[list[Any], list[tuple[str, list[Any], float, float]], str]]] = {}
+    for key in index.links:
+        if key not in rows_by_key:
+            continue
+        path, row = rows_by_key[key]
+        ai = row[4] is not None
+        partners = [(rows_by_key[o][0], rows_by_key[o][1], c, j) for o, c, j in index.partners(key)
+                    if o in rows_by_key and (ai or rows_by_key[o][1][4] is not None)  # one side is AI text
+                    and not _explained(index, key, o, rows_by_key)][:max_links]
+        if partners:
+            cluster = str(index.cluster(key)[0])  # type: ignore[index]  # keys are `Key` tuples
+            by_path.setdefault(path, []).append((row, partners, cluster))
+    return {path: _note_result(path, found) for path, found in by_path.items()}
+
+
+def _explained(index: Index, key: Hashable, other: Hashable, rows: Mapping[Any, tuple[str, list[Any]]]) -> bool:
+    """A callout pairs with a section because a section inside it does: report the inner pair only."""
+    for a, b in ((key, other), (other, key)):
+        path, row = rows[a]
+        for inner in index.links.get(b, {}):
+            if inner != a and inner in rows:
+                inner_path, inner_row = rows[inner]
+                if inner_path == path and row[1] <= inner_row[1] and inner_row[2] <= row[2] and inner_row != row:
+                    return True
+    return False
+
+
+def _note_result(path: str, found: list[tuple[list[Any], list[tuple[str, list[Any], float, float]], str]]
+                 ) -> PassResult:
+    findings: list[Finding] = []
+    displays: list[Display] = []
+    notes: set[str] = set()
+    for row, partners, cluster in sorted(found, key=lambda f: f[0][1]):
+        kind, line, end_line, heading, target_id, anchor = row[:6]
+        lines = []
+        for other_path, other, containment, jaccard in partners:
+            name = f"«{other[3]}»" if other[3] else f"the {other[0]} at line {other[1]}"
+            where = "this note" if other_path == path else other_path
+            findings.append(Finding(
+                "duplicate-section", "warning", line, end_line,
+                f"{_what(kind, heading)} repeats {name} in {where} ({containment:.0%} similar)",
+                {"other": {"path": other_path, "line": other[1], "heading": other[3]},
+                 "similarity": round(containment, 3), "jaccard": round(jaccard, 3), "cluster": cluster}))
+            label = "exact copy" if jaccard >= 0.999 else f"{containment:.0%} similar"
+            lines.append(f"- {_link(other_path, other)} — {label}")
+            if other_path != path:
+                notes.add(other_path)
+        displays.append(Display(target_id, "Also in:\n" + "\n".join(lines), "Duplicates", anchor))
+    props: dict[str, Any] = {"of": [f"[[{_stem(p)}]]" for p in sorted(notes)]} if notes else {}
+    return PassResult(tuple(findings), tuple(displays), props)
+
+
+def _what(kind: str, heading: str) -> str:
+    return f"section «{heading}»" if kind == "section" else ("this callout" if kind == "callout" else "this text")
+
+
+def _stem(path: str) -> str:
+    return path[:-3] if path.lower().endswith(".md") else path
+
+
+def _link(path: str, row: list[Any]) -> str:
+    """`[[note#heading]]` Obsidian can follow; a unit without a heading gets its line."""
+    heading = " ".join(_LINK_UNSAFE.sub(" ", row[3]).split())
+    if row[0] == "section" and heading:
+        return f"[[{_stem(path)}#{heading}]]"
+    return f"[[{_stem(path)}]] (line {row[1]})"

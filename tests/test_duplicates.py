@@ -1,0 +1,327 @@
+"""The duplicates pass: normalisation, the MinHash/LSH engine and its exact check, incremental updates
+against a fresh build, and the pass end to end through the CLI (links, properties, re-runs, clean)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from support import by_path, run_json, snapshot, write_note
+from vaultkit_plugins import _minhash as mh
+from vaultkit_plugins._dupindex import Index, Unit
+
+Vk = Callable[..., tuple[int, str, str]]
+
+DRAFT = (
+    "Scaling laws promised that bigger models trained on more data would keep getting better at a "
+    "predictable rate. That promise is fraying: each doubling of compute now buys a smaller gain on the "
+    "benchmarks people care about, while the cost of a frontier training run has grown to hundreds of "
+    "millions of dollars. Labs are therefore turning to sparse mixtures of experts, retrieval, distillation "
+    "and better data curation, which deliver much of the quality for a fraction of the compute."
+)
+# The same section pasted elsewhere and lightly edited (a few words changed, one sentence cut short).
+EDITED = (
+    "Scaling laws promised that larger models trained on more data would keep getting better at a "
+    "predictable rate. That promise is fraying: each doubling of compute now buys a smaller gain on the "
+    "benchmarks people care about, while the price of a frontier training run has grown to hundreds of "
+    "millions of dollars. Labs are therefore turning to sparse mixtures of experts, retrieval, distillation "
+    "and better data curation, which deliver most of the quality."
+)
+# Same topic, same vocabulary, written independently: must not be reported.
+SAME_TOPIC = (
+    "For years the recipe was simple: add parameters, add data, add compute, and the loss curve bends down "
+    "as the scaling laws predict. Recent frontier models suggest the returns on that recipe are shrinking, "
+    "and training budgets in the hundreds of millions make every extra point expensive. Many labs now "
+    "spend their compute on distillation, retrieval and curated data instead, and sparse expert models "
+    "reach similar quality with less training."
+)
+FILLER = (
+    "Meanwhile the history of the field shows that hardware, not algorithms, set the pace for most of "
+    "the last decade. Graphics processors made dense matrix multiplication cheap, and the architectures "
+    "that won were the ones that used them best. Whether that remains true is an open question, since "
+    "memory bandwidth and energy now limit what a data centre can do far more than arithmetic does. "
+)
+
+CLOSING = (
+    "None of this means that large models are going away. It means that the interesting engineering has "
+    "moved from the size of the cluster to what happens around the model: how it is served, which parts of "
+    "it run for a given request, and how much of its knowledge lives outside its weights in an index that "
+    "can be updated every day without another training run."
+)
+
+
+def _units(*texts: str, group: str = "") -> list[Unit]:
+    shingles = [mh.shingles(mh.words(t)) for t in texts]
+    sig, owner = mh.signatures(shingles)
+    return [Unit(i, group or f"n{i}", (1, 2), mh._numpy().unique(sh), sig[owner == i]) for i, sh in enumerate(shingles)]
+
+
+def test_normalisation_ignores_quotes_list_markers_emphasis_markers_and_line_endings() -> None:
+    plain = "- Scaling laws promised gains\n- Bigger models cost more\nThat is all"
+    dressed = "* **Scaling** laws promised *gains*[1]\r\n+ Bigger models cost more [2, 3]\r\nThat is all."
+    assert mh.words(plain) == mh.words(dressed) == mh.words(plain.upper())
+    assert mh.words("東京は日本の首都") == ["東京は", "京は日", "は日本", "日本の", "本の首", "の首都"]  # character trigrams
+
+
+def test_signature_rows_are_minhashes_of_the_whole_unit_or_of_its_half_overlapping_windows() -> None:
+    """The vectorised signatures against a plain per-window MinHash."""
+    np = mh._numpy()
+    rng = random.Random(1)
+    sizes = [3, 40, 89, 90, 91, 120, 121, 300, 1000]
+    units = [mh.shingles([f"w{rng.randrange(300)}" for _ in range(n)]) for n in sizes]
+    a, b = mh._PARAMS
+
+    def minhash(x: Any) -> Any:
+        return ((x.astype(np.uint64)[:, None] * a + b) >> np.uint64(32)).astype(np.uint32).min(axis=0)
+
+    expected, owners = [], []
+    half = mh.WINDOW // 2
+    for u, sh in enumerate(units):
+        if len(sh) <= mh.WINDOW + half:
+            windows = [sh]
+        else:
+            cuts = list(range(0, len(sh) - half, half))
+            windows = [sh[cuts[i]:cuts[i + 2] if i + 2 < len(cuts) else len(sh)] for i in range(len(cuts) - 1)]
+        expected += [minhash(w) for w in windows]
+        owners += [u] * len(windows)
+    sig, owner = mh.signatures(units)
+    assert np.array_equal(sig, np.array(expected)) and owner.tolist() == owners
+    assert mh.shingles_many([["a", "b", "c", "d"], ["x"]])[0].tolist() == mh.shingles(["a", "b", "c", "d"]).tolist()
+
+
+def test_a_lightly_edited_copy_is_found_and_same_topic_text_is_not() -> None:
+    index = Index(0.7)
+    index.build(_units(DRAFT, EDITED, SAME_TOPIC))
+    assert set(index.pairs) == {(0, 1)}
+    containment, jaccard = index.pairs[(0, 1)]
+    assert 0.7 <= containment < 1.0 and jaccard < containment
+    assert mh.overlap(*(u.shingles for u in _units(DRAFT, SAME_TOPIC)))[0] < 0.1  # the hard negative is far off
+
+
+def test_an_excerpt_pasted_into_a_longer_section_is_found_by_containment() -> None:
+    long_section = FILLER + SAME_TOPIC + " " + DRAFT + " " + CLOSING
+    units = _units(DRAFT, long_section)
+    assert len(units[1].rows) > 1  # the long one is indexed as windows
+    index = Index(0.7)
+    index.build(units)
+    containment, jaccard = index.pairs[(0, 1)]
+    assert containment == 1.0 and jaccard < 0.4
+
+
+def test_units_of_one_group_that_overlap_are_never_paired() -> None:
+    a, b = _units(DRAFT, DRAFT)
+    index = Index(0.7)
+    index.build([replace(a, group="n", span=(1, 20)), replace(b, group="n", span=(5, 9))])  # a section in its callout
+    assert index.pairs == {}
+    index.build([replace(a, group="n", span=(1, 4)), replace(b, group="n", span=(5, 9))])  # two callouts of one note
+    assert set(index.pairs) == {(0, 1)}
+
+
+def test_incremental_updates_end_where_a_fresh_build_does() -> None:
+    rng = random.Random(5)
+    vocab = [f"w{i}" for i in range(400)]
+    texts = [" ".join(rng.choices(vocab, k=rng.randint(40, 160))) for _ in range(60)]
+    texts += [t.replace(t.split()[3], "changed", 1) for t in texts[:15]]  # near copies
+    live: dict[Any, str] = {(i, 0): t for i, t in enumerate(texts)}
+    index = Index(0.7, resort_after=8)  # both lookups: sorted bands and the rows added since
+    index.build(_keyed(live))
+    for step in range(1, 26):
+        removed = rng.sample(sorted(live), 3)
+        added = {}
+        for slot, _ in removed:
+            if rng.random() < 0.8:  # edited (often into a copy of another unit); otherwise deleted
+                src = live[rng.choice(sorted(live))]
+                added[(slot, step)] = src if rng.random() < 0.5 else " ".join(rng.choices(vocab, k=80))
+        for key in removed:
+            del live[key]
+        live.update(added)
+        index.update(removed, _keyed(added))
+        fresh = Index(0.7)
+        fresh.build(_keyed(live))
+        assert index.pairs == fresh.pairs, f"step {step}"
+    assert index.pairs  # the comparison covered pairs, not only their absence
+
+
+def _keyed(texts: dict[Any, str]) -> list[Unit]:
+    keys = list(texts)
+    units = _units(*(texts[k] for k in keys))
+    return [replace(u, key=k, group=f"g{k[0]}") for u, k in zip(units, keys)]
+
+
+# --- the pass through the CLI ----------------------------------------------------------------------
+
+CHAT = f"""# Scaling chat
+
+My question about scaling.
+
+> [!ai]+ Draft
+> Here is the revised draft.
+>
+> ## Where scaling stands
+> {DRAFT}
+"""
+
+ARTICLE = f"""---
+ai: true
+title: Beyond scale
+---
+# Beyond scale
+
+## Where scaling stands
+
+{EDITED}
+
+## Something else
+
+{FILLER}
+"""
+
+OTHER_TOPIC = f"""---
+ai: true
+---
+## An independent take
+
+{SAME_TOPIC}
+"""
+
+
+def _dups(doc: dict[str, Any], path: str) -> list[dict[str, Any]]:
+    return [f for f in by_path(doc)[path]["findings"] if f["kind"] == "duplicate-section"]
+
+
+def test_the_pass_links_both_copies_and_rewrites_nothing_on_a_second_run(tmp_path: Path, vk: Vk) -> None:
+    root = tmp_path / "v"
+    write_note(root, "Chat.md", CHAT)
+    write_note(root, "Reading/Beyond scale.md", ARTICLE)
+    write_note(root, "Other.md", OTHER_TOPIC)
+    before = snapshot(root)
+    code, doc, err = run_json(vk, "run", root, "--offline", "--only", "duplicates")
+    assert code == 0, err
+    (chat,) = _dups(doc, "Chat.md")
+    (article,) = _dups(doc, "Reading/Beyond scale.md")
+    assert _dups(doc, "Other.md") == []
+    assert chat["data"]["other"] == {"path": "Reading/Beyond scale.md", "line": 7, "heading": "Where scaling stands"}
+    assert article["data"]["other"] == {"path": "Chat.md", "line": 8, "heading": "Where scaling stands"}
+    assert chat["data"]["cluster"] == article["data"]["cluster"]
+    assert 0.7 <= chat["data"]["similarity"] == article["data"]["similarity"] < 1
+    assert chat["line"] == 8  # the heading inside the callout, in file lines
+    text = (root / "Chat.md").read_text()
+    # under the heading, inside the AI callout, one level deeper
+    assert "> ## Where scaling stands\n>\n> > [!vaultkit]- Duplicates" in text
+    assert "> > - [[Reading/Beyond scale#Where scaling stands]]" in text
+    assert 'vaultkit_duplicates_of: ["[[Reading/Beyond scale]]"]' in text
+    article_text = (root / "Reading/Beyond scale.md").read_text()
+    assert "## Where scaling stands\n\n> [!vaultkit]- Duplicates" in article_text
+    assert "[[Chat#Where scaling stands]]" in article_text
+    after = snapshot(root)
+    code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "duplicates")
+    assert code == 0 and not any(n["written"] for n in doc["notes"]) and snapshot(root) == after
+    vk("clean", root)
+    assert snapshot(root) == before
+
+
+def test_an_edit_that_ends_the_copy_updates_both_notes(tmp_path: Path, vk: Vk) -> None:
+    root = tmp_path / "v"
+    write_note(root, "Chat.md", CHAT)
+    write_note(root, "Beyond.md", ARTICLE)
+    run_json(vk, "run", root, "--offline", "--only", "duplicates")
+    (root / "Beyond.md").write_text(ARTICLE.replace(EDITED, SAME_TOPIC))
+    code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "duplicates")
+    assert code == 0
+    assert _dups(doc, "Chat.md") == [] and _dups(doc, "Beyond.md") == []
+    assert by_path(doc)["Chat.md"]["written"]  # its callout and property went, though it did not change
+    assert "[!vaultkit]" not in (root / "Chat.md").read_text()
+
+
+def test_two_callouts_of_one_note_answering_alike_are_paired(tmp_path: Path, vk: Vk) -> None:
+    root = tmp_path / "v"
+    write_note(root, "Twice.md", f"Are the citations correct?\n\n> [!ai]+ First\n> {DRAFT}\n\n"
+                                 f"Again?\n\n> [!ai]+ Second\n> {EDITED}\n")
+    code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "duplicates")
+    assert code == 0
+    found = _dups(doc, "Twice.md")
+    assert sorted((f["line"], f["data"]["other"]["line"]) for f in found) == [(3, 8), (8, 3)]
+    assert all(f["data"]["other"]["path"] == "Twice.md" for f in found)
+    text = (root / "Twice.md").read_text()
+    assert "[[Twice]] (line 8)" in text and "[[Twice]] (line 3)" in text  # callouts without headings
+    assert "vaultkit_duplicates_of" not in text  # no other note
+
+
+def test_short_sections_are_ignored_and_min_words_is_an_option(tmp_path: Path, vk: Vk) -> None:
+    root = tmp_path / "v"
+    short = "Scaling laws promised that bigger models trained on more data would keep getting better."
+    write_note(root, "A.md", f"> [!ai]+ A\n> {short}\n")
+    write_note(root, "B.md", f"> [!ai]+ B\n> {short}\n")
+    code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "duplicates")
+    assert _dups(doc, "A.md") == []
+    config = tmp_path / "c.toml"
+    config.write_text("[passes.duplicates]\nmin_words = 10\n")
+    code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "duplicates", "--config", config)
+    assert [f["data"]["similarity"] for f in _dups(doc, "A.md")] == [1.0]
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.95])
+def test_the_threshold_decides_what_is_reported(tmp_path: Path, vk: Vk, threshold: float) -> None:
+    root = tmp_path / "v"
+    write_note(root, "Chat.md", CHAT)
+    write_note(root, "Beyond.md", ARTICLE)
+    config = tmp_path / "c.toml"
+    config.write_text(f"[passes.duplicates]\nthreshold = {threshold}\n")
+    code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "duplicates", "--config", config)
+    assert bool(_dups(doc, "Chat.md")) is (threshold < 0.9)
+
+
+def test_an_answer_pasted_into_a_persons_own_draft_is_found_and_human_pairs_are_not(tmp_path: Path, vk: Vk) -> None:
+    """The seed case: an answer's revised draft reappears, edited and without `> `, in a clean note."""
+    root = tmp_path / "v"
+    write_note(root, "Chat.md", CHAT)
+    draft = f"# My essay\n\nSome words of my own.\n\n## Where scaling stands\n\n{EDITED}\n\n## Next\n\nMore.\n"
+    write_note(root, "Draft.md", draft)
+    write_note(root, "Copy of draft.md", draft)  # a person's own copy of their own note: not vaultkit's business
+    before = snapshot(root)
+    code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "duplicates")
+    assert code == 0
+    (mine,) = _dups(doc, "Draft.md")
+    assert mine["data"]["other"] == {"path": "Chat.md", "line": 8, "heading": "Where scaling stands"}
+    assert sorted(f["data"]["other"]["path"] for f in _dups(doc, "Chat.md")) == ["Copy of draft.md", "Draft.md"]
+    text = (root / "Draft.md").read_text()
+    assert text.startswith('---\nvaultkit_frontmatter: created\nvaultkit_duplicates_of: ["[[Chat]]"]\n---\n# My essay')
+    assert "## Where scaling stands\n\n> [!vaultkit]- Duplicates" in text and "[[Chat#Where scaling stands]]" in text
+    assert "Copy of draft" not in text  # the human-human pair is left out
+    vk("clean", root)
+    assert snapshot(root) == before
+
+
+def test_a_duplicated_lead_gets_its_callout_right_under_it(tmp_path: Path, vk: Vk) -> None:
+    """Text before a note's first heading (or a note without headings) has no heading to sit under."""
+    root = tmp_path / "v"
+    write_note(root, "A.md", f"---\nai: true\n---\n{DRAFT}\n")
+    write_note(root, "B.md", f"---\nai: true\n---\n{EDITED}\n\n## Later\n\n{FILLER}\n")
+    code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "duplicates")
+    assert code == 0 and [f["severity"] for f in by_path(doc)["B.md"]["findings"]] == ["warning"]
+    b = (root / "B.md").read_text()
+    assert b.index("> [!vaultkit]- Duplicates") < b.index("## Later")
+    assert (root / "A.md").read_text().rstrip().endswith("— 88% similar")
+
+
+def test_an_unchanged_vault_skips_the_vault_step_and_a_deletion_does_not(tmp_path: Path, vk: Vk,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from vaultkit_plugins.duplicates import DuplicatesPass
+
+    calls: list[int] = []
+    real = DuplicatesPass.combine
+    monkeypatch.setattr(DuplicatesPass, "combine", lambda self, s, ctx: calls.append(len(s)) or real(self, s, ctx))
+    root = tmp_path / "v"
+    write_note(root, "Chat.md", CHAT)
+    write_note(root, "Beyond.md", ARTICLE)
+    run_json(vk, "run", root, "--offline", "--only", "duplicates")
+    code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "duplicates")
+    assert calls == [2] and len(_dups(doc, "Chat.md")) == 1  # the second run took the stored results
+    (root / "Beyond.md").unlink()
+    code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "duplicates")
+    assert calls == [2, 1] and _dups(doc, "Chat.md") == [] and by_path(doc)["Chat.md"]["written"]
+    assert "[!vaultkit]" not in (root / "Chat.md").read_text()
