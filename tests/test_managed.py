@@ -147,3 +147,28 @@ def test_strip_of_run_output_gives_original_lines() -> None:
     s = strip(lines, "vaultkit_")
     assert "".join(s.lines).encode() == raw
     assert all(lines[o] == k for o, k in zip(s.origin, s.lines))
+
+
+def test_blocks_after_an_unclosed_fence_are_found_when_a_closed_fence_holds_an_edited_block() -> None:
+    """Found by hypothesis: a closed fence showing a vaultkit header sends the scan to the real parser,
+    which reads the unclosed fence at the end as code to the end of the note — and vaultkit's own
+    blocks after it as code, so every run appended them again."""
+    import tempfile
+    from pathlib import Path
+
+    from support import default_passes
+    from vaultkit.cache import Cache
+    from vaultkit.config import Config, VaultConfig
+    from vaultkit.pipeline import Runner, RunOptions
+    from vaultkit.vault import NoteFile
+
+    raw = (b"# alpha\n~~~\n# alpha\n\n> [!vaultkit]- Stats %% vaultkit:stats t=0a in=0b out=0c %%\n> alpha\n\n"
+           b"alpha\n~~~\n> [!ai]+ AI\n> alpha\n~~~")
+    with tempfile.TemporaryDirectory() as folder:
+        nf = NoteFile(Path(folder) / "n.md", "n.md")
+        nf.path.write_bytes(raw)
+        runner = Runner(Path(folder), Config(vaultkit=VaultConfig(scope="notes")), default_passes(),
+                        RunOptions(use_cache=False), Cache(None))
+        assert runner.process(nf).written
+        out = nf.path.read_bytes()
+        assert runner.process(nf).written is False and nf.path.read_bytes() == out

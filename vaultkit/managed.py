@@ -224,8 +224,16 @@ def _code_lines(lines: list[str], start: int) -> set[int]:
     code: set[int] = set()
     for tok in block_parser().parse("".join(lines)):
         if tok.type in ("fence", "code_block", "html_block") and tok.map:
+            if tok.type == "fence" and (tok.map[1] - tok.map[0] < 2 or not _closes(lines[tok.map[1] - 1], tok.markup)):
+                continue  # an unclosed fence runs to the end of the note: what vaultkit appended is still ours
             code.update(range(tok.map[0], tok.map[1]))
     return code
+
+
+def _closes(line: str, markup: str) -> bool:
+    """Is this the closing line of a fence opened with `markup`?"""
+    bare = _unquote(strip_eol(line)).strip()
+    return len(bare) >= len(markup) and set(bare) == {markup[0]}
 
 
 def _fenced(lines: list[str], start: int) -> set[int]:

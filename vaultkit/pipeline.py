@@ -16,7 +16,7 @@ from vaultkit.errors import NoteError
 from vaultkit.note import Note, parse_note
 from vaultkit.blocks import Structure
 from vaultkit.passes import SEVERITIES, Context, Display, Finding, PassResult, Registered, merge
-from vaultkit.render import PassOutput, compose
+from vaultkit.render import PassOutput, compose, property_name
 from vaultkit.text import digest, encode
 from vaultkit.errors import ConfigError
 from vaultkit.vault import NoteFile, printable, scan, skip_reason
@@ -294,7 +294,8 @@ class Runner:
                              "findings": [finding_json(f, written_line) for f in findings]}
         if report.changed and self.options.diff:
             report.diff = unified_diff(nf.rel, raw, new)
-        if self.hold and nf.rel not in self.extras and any(b.pass_name in self.hold for b in note.blocks):
+        if self.hold and nf.rel not in self.extras and (
+                any(b.pass_name in self.hold for b in note.blocks) or _has_keys_of(note, self.hold)):
             report.held = True
         if report.changed and self.options.writes and not crashed and not report.held:
             try:
@@ -302,6 +303,12 @@ class Runner:
             except NoteError as exc:
                 report.status, report.error = "error", str(exc)
         return report
+
+
+def _has_keys_of(note: Note, passes: frozenset[str]) -> bool:
+    """Does the file hold frontmatter keys of these passes (a vault step's property, with no callout)?"""
+    prefix = note.config.property_prefix
+    return note.had_keys and any(f"\n{prefix}{property_name(p, '')}".encode() in note.raw for p in passes)
 
 
 def _resolve(result: PassResult, note: Note) -> PassResult:

@@ -83,18 +83,29 @@ def _with_blocks(note: Note, outputs: Sequence[PassOutput], nl: str
                     "delete it to get a fresh one", {"pass": b.pass_name}, "vaultkit")
         )
     by_anchor: dict[tuple[Target | None, int], list[tuple[str, str, str, str]]] = {}
+    unsafe = _inside_regions(note) if any(d.line for out in outputs for d in out.result.displays) else set()
     for out in outputs:
         for d in out.result.displays:
             assert not isinstance(d.target, str), "the pipeline resolves target ids before rendering"
-            if (out.name, block_id(d.target, d.line)) in edited:
+            line = d.line
+            if line in unsafe:  # under a line of code, math, HTML or a comment our block would be text
+                if d.target is None:
+                    continue
+                line = 0  # after its target instead
+            if (out.name, block_id(d.target, line)) in edited:
                 continue
-            by_anchor.setdefault((d.target, d.line), []).append((out.name, out.input_hash, d.title or out.name, d.body))
+            by_anchor.setdefault((d.target, line), []).append((out.name, out.input_hash, d.title or out.name, d.body))
     # Insert bottom-up so earlier indices stay valid; at one line, deeper anchors go first.
     for target, line in sorted(by_anchor, key=_position, reverse=True):
         before = len(lines)
         lines = _insert_blocks(lines, target, line, by_anchor[(target, line)], nl)
         inserted.append((_position((target, line))[0], len(lines) - before))
     return lines, inserted, findings
+
+
+def _inside_regions(note: Note) -> set[int]:
+    """Lines of code, math, HTML and comments (an unclosed fence's too): no callout goes under them."""
+    return {line for r in note.regions for line in range(r.line, r.end_line + 1)}
 
 
 def _position(anchor: tuple[Target | None, int]) -> tuple[int, int, int]:
