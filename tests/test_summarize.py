@@ -1,0 +1,51 @@
+"""Extractive summaries (groundwork for issue 6): LexRank picks central sentences, in order, never new text."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vaultkit_plugins._summarize import centrality, pick
+
+SECTION = [
+    "Scaling laws predict that loss falls as a power law in compute, data and parameters.",
+    "My cat likes to sleep on the keyboard in the afternoon.",
+    "Because of these laws, labs trained ever larger models on ever more data and compute.",
+    "The returns on extra compute are now shrinking, so scaling laws no longer promise cheap gains.",
+    "Lunch was a sandwich.",
+    "Labs therefore look beyond scaling laws: better data, retrieval and sparse models use compute better.",
+]
+
+
+def test_the_central_sentences_win_and_the_off_topic_ones_lose() -> None:
+    scores = centrality(SECTION)
+    assert abs(sum(scores) - 1) < 1e-9
+    on_topic = [scores[i] for i in (0, 2, 3, 5)]
+    assert min(on_topic) > max(scores[1], scores[4])
+
+
+def test_a_summary_is_sentences_of_the_section_in_their_order_within_the_budget() -> None:
+    chosen = pick(SECTION, budget=40, most=3)
+    assert chosen == sorted(chosen) and 1 <= len(chosen) <= 3
+    assert not {1, 4} & set(chosen)
+    assert sum(len(SECTION[i].split()) for i in chosen) <= 40
+
+
+def test_short_and_unlinked_inputs() -> None:
+    assert pick([]) == []
+    assert pick(["Only one sentence here."]) == [0]
+    assert centrality(["a b", "c d", "e f"]) == [1 / 3] * 3  # nothing shared: all alike
+    assert pick(["word " * 100], budget=10) == [0]  # the most central is kept even over budget
+
+
+def test_text_without_spaces_is_ranked_too() -> None:
+    zh = ["大型语言模型的规模定律预测损失随计算量下降。", "我的猫喜欢睡觉。", "规模定律的收益正在减少，所以模型的计算量需要更好地利用。"]
+    scores = centrality(zh)
+    assert scores[1] < min(scores[0], scores[2])
+
+
+@given(st.lists(st.text(min_size=1, max_size=80), min_size=0, max_size=12), st.integers(1, 80), st.integers(1, 4))
+def test_pick_only_ever_returns_indices_of_the_input_in_order(sentences: list[str], budget: int, most: int) -> None:
+    chosen = pick(sentences, budget, most)
+    assert chosen == sorted(set(chosen)) and all(0 <= i < len(sentences) for i in chosen)
+    assert len(chosen) <= most and (not sentences or chosen)
