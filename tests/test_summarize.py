@@ -49,3 +49,20 @@ def test_pick_only_ever_returns_indices_of_the_input_in_order(sentences: list[st
     chosen = pick(sentences, budget, most)
     assert chosen == sorted(set(chosen)) and all(0 <= i < len(sentences) for i in chosen)
     assert len(chosen) <= most and (not sentences or chosen)
+
+
+def test_the_unregistered_pass_summarises_an_answer_and_its_long_section_under_the_heading() -> None:
+    """Through the renderer: a callout after the answer and one under its long section's heading."""
+    from support import render
+    from vaultkit.passes import Registered
+    from vaultkit_plugins.summaries import SummariesPass, plain
+
+    body = " ".join(SECTION * 4)  # a long section (over 150 words)
+    raw = f"# Notes\n\n> [!ai]+ Answer\n> Intro line about scaling laws and compute.\n>\n> ## Where scaling stands\n> {body}\n".encode()
+    out, note, _ = render(raw, [Registered("summaries", SummariesPass(), "tests")])
+    text = out.decode()
+    assert "> ## Where scaling stands\n>\n> > [!vaultkit]- Summary" in text
+    assert text.count("[!vaultkit]- Summary") == 2
+    assert 'vaultkit_summaries_text: "' in text
+    assert plain("**Bold** claim[1] with [[Note|a link]] and `code`.") == "Bold claim with a link and code."
+    assert plain("as described in [12].") == "as described in."
