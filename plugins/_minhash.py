@@ -15,6 +15,8 @@ import re
 import zlib
 from typing import TYPE_CHECKING, Any, Sequence
 
+from ._refs import MARKERS
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -26,7 +28,7 @@ WINDOW = 60  # words; longer units are also indexed as windows of this size, hal
 _UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0eff\u1780-\u17ff"
 _WORD = re.compile(f"[{_UNSPACED}]+|[^\\W_]+")
 _IS_UNSPACED = re.compile(f"[{_UNSPACED}]")
-_MARKUP = re.compile(r"\[\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\]|\[\^[^\]\s]+\]|https?://\S+")
+_MARKUP = re.compile(MARKERS.pattern + r"|\[\^[^\]\s]+\]|https?://\S+")  # markers, footnotes, URLs
 
 
 def words(text: str) -> list[str]:

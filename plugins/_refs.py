@@ -24,7 +24,10 @@ _INLINE_COMMENT = re.compile(r"%%.*?%%")
 _INLINE_MATH = re.compile(r"\$[^$\n]+\$")
 
 # `[3]`, `[1, 2]`, `[4-6]`, `[1][3]` — up to three digits (a `[2024]` is a year, not a marker).
-_MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*)\](?!\()")
+_MARKER_BODY = r"\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*"
+_MARKER = re.compile(r"\[(" + _MARKER_BODY + r")\](?!\()")
+# Anything shaped like a marker, `[1](…)` too: what passes strip from a sentence before reading it.
+MARKERS = re.compile(r"\[" + _MARKER_BODY + r"\]")
 _ENTRY = re.compile(r"^\s*(?:[-*+]\s+)?\[(\d{1,3})\][.:]?\s+(?=\S)")
 # The headings a reference list goes under, in the languages AI answers come in.
 LIST_HEADS = frozenset((

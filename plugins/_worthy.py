@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from ._refs import MARKERS
 from ._worthy_model import features, load, logit
 
 THRESHOLD = 2.0  # the score at which a sentence counts as a claim (the model's cut)
@@ -22,7 +23,7 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_MARKERS = re.compile(r"\[\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\]")
+_MARKERS = MARKERS
 _TOKEN = re.compile(r"\w+")
 _WORD = re.compile(r"[a-z']+")
 _FIGURE = re.compile(

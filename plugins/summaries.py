@@ -13,12 +13,13 @@ from typing import Any
 from vaultkit import Context, Display, Finding, Note, PassResult, Target
 
 from ._md import escape
+from ._refs import MARKERS
 from ._sentences import sentences
 from ._summarize import pick
 from ._units import units
 
 OPTIONS = {"mode": "extractive", "min_words": 150, "budget": 60, "placement": "heading"}
-_MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`|\[\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\]")
+_MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`|" + MARKERS.pattern)
 _WIKILINK = re.compile(r"\[\[(?:[^\]|]*\|)?([^\]]*)\]\]")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:!?])")

@@ -168,12 +168,7 @@ def test_corpus_is_big_and_varied() -> None:
     joined = "\n".join(lab.text for lab in labels)
     for needle in ("et al.", "e.g.", "U.S.", "vs.", "1.58-bit", "×", "[1]", "**"):
         assert needle in joined, f"no labelled sentence contains {needle!r}"
-    wrapped = sum(
-        1
-        for p in paths
-        for lab in split(p.read_text(encoding="utf-8"))[1]
-        if lab.text not in _QUOTE.sub("", p.read_text(encoding="utf-8").split("\n")[lab.line - 1])
-    )
+    wrapped = wrapped_sentences(paths)
     assert wrapped >= 10, "sentences wrapped over several lines"
 
 
@@ -187,6 +182,16 @@ def test_class_balance() -> None:
 def test_note_labels_are_sound(path: Path) -> None:
     errors = problems(path.read_text(encoding="utf-8"))
     assert not errors, f"{path.name}:\n  " + "\n  ".join(errors)
+
+
+def wrapped_sentences(paths: list[Path]) -> int:
+    """How many labelled sentences start on a line that does not hold all of them (wrapped over lines)."""
+    return sum(
+        1
+        for p in paths
+        for lab in split(p.read_text(encoding="utf-8"))[1]
+        if lab.text not in _QUOTE.sub("", p.read_text(encoding="utf-8").split("\n")[lab.line - 1])
+    )
 
 
 def _damage(text: str, how: str) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from test_claims_corpus import _QUOTE, CORPUS, Label, _damage, problems, split
+from test_claims_corpus import CORPUS, Label, _damage, problems, split, wrapped_sentences
 from test_claims_parts import confusion
 
 HELDOUT = Path(__file__).resolve().parent / "claims_heldout"
@@ -48,12 +48,7 @@ def test_heldout_is_big_and_varied() -> None:
     joined = "\n".join(lab.text for lab in labels)
     for needle in ("et al.", "U.S.", "i.e.", "[1]", "**", "?", "$", "€", "%"):
         assert needle in joined, f"no labelled sentence contains {needle!r}"
-    wrapped = sum(
-        1
-        for p in paths
-        for lab in split(p.read_text(encoding="utf-8"))[1]
-        if lab.text not in _QUOTE.sub("", p.read_text(encoding="utf-8").split("\n")[lab.line - 1])
-    )
+    wrapped = wrapped_sentences(paths)
     assert wrapped >= 5, "sentences wrapped over several lines"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -319,7 +319,7 @@ def _resolve(result: PassResult, note: Note) -> PassResult:
     displays = tuple(Display(targets[d.target], d.body, d.title, d.line) if isinstance(d.target, str) else d
                      for d in result.displays if (d.target in targets if isinstance(d.target, str)
                                                   else d.target is not None or 1 <= d.line <= len(note.lines)))
-    return PassResult(result.findings, displays, result.properties, result.summary)
+    return replace(result, displays=displays)
 
 
 def vault_json(extra: Mapping[str, PassResult]) -> dict[str, Any]:
@@ -392,20 +392,23 @@ def _result_to_json(result: PassResult) -> dict[str, Any]:
     }
 
 
+def _from_json(data: dict[str, Any]) -> PassResult:
+    """`_result_to_json` undone, displays naming their targets by id (raises on a malformed entry)."""
+    return PassResult(tuple(Finding(k, s, a, b, m, d) for k, s, a, b, m, d in data["findings"]),
+                      tuple(Display(tid, body, title, *line) for tid, body, title, *line in data["displays"]),
+                      data["properties"], data.get("summary"), data.get("cacheable", True))
+
+
 def _result_from_json(data: dict[str, Any], note: Note) -> PassResult | None:
     """Rebuild a cached result; None if it no longer fits the note (then the pass runs again)."""
     try:
-        targets = {t.id: t for t in note.targets}
-        displays = []
-        for tid, body, title, *line in data["displays"]:
-            if tid is not None and tid not in targets:
-                return None
-            displays.append(Display(targets[tid] if tid is not None else None, body, title, *line))
-        findings = tuple(Finding(k, s, a, b, m, d) for k, s, a, b, m, d in data["findings"])
-        return PassResult(findings, tuple(displays), data["properties"], data.get("summary"),
-                          data.get("cacheable", True))
+        result = _from_json(data)
     except (KeyError, TypeError, ValueError):
         return None
+    ids = {t.id for t in note.targets}
+    if any(isinstance(d.target, str) and d.target not in ids for d in result.displays):
+        return None
+    return _resolve(result, note)
 
 
 def files_for(vault: Path, config: Config, options: RunOptions) -> list[NoteFile]:
@@ -572,9 +575,7 @@ def _previous_vault(entry: tuple[int, int, str, str]) -> dict[str, PassResult]:
     out = {}
     for name, data in json.loads(entry[3]).get("vault_results", {}).items():
         try:
-            out[name] = PassResult(tuple(Finding(k, s, a, b, m, d) for k, s, a, b, m, d in data["findings"]),
-                                   tuple(Display(t, body, title, *line) for t, body, title, *line in data["displays"]),
-                                   data["properties"])
+            out[name] = _from_json(data)
         except (KeyError, TypeError, ValueError):
             continue  # an old or odd entry only costs a second write
     return out
