@@ -215,8 +215,15 @@ _TAIL = re.compile(r"[\w.]+$")
 # Needed for any cut (end punctuation with a space somewhere after it, or CJK end punctuation); it
 # starts with a character class, so the regex engine skips ahead fast. `_BOUNDARY` cannot.
 _MAYBE_CUT = re.compile(r"[.!?…]\S*\s")
-_CJK_END = re.compile(r"[。！？].")  # (two patterns: one with `|` at the top cannot be scanned ahead fast)
-_BOUNDARY = re.compile(r"([.!?…](?:[\"”’)\]]|\[\d{1,3}\])*)\s+(?=[\"“‘(\[*_]?[A-ZÀ-ÖØ-Þ0-9¿¡])|[。！？]")
+# Marks that end a sentence where they stand: CJK 。！？, the Devanagari/Bengali danda । ॥, Arabic ؟
+# and Urdu ۔, Ethiopic ።, Burmese ။, Khmer ។ ៕.
+_STANDING = "。！？।॥؟۔።။។៕"
+_CJK_END = re.compile(f"[{_STANDING}].")  # (two patterns: one with `|` at the top cannot be scanned ahead fast)
+# What may start a sentence after `. `: a capital (Latin, Greek, Cyrillic, Armenian), a digit, or a
+# letter of a script without case (Georgian, Hebrew, Arabic, Devanagari, Bengali, Hangul).
+_STARTS = ("A-ZÀ-ÖØ-Þ0-9¿¡\u0386-\u038f\u0391-\u03a9\u0400-\u042f\u0531-\u0556\u10d0-\u10ff"
+           "\u05d0-\u05ea\u0620-\u064a\u0671-\u06d3\u0900-\u097f\u0980-\u09ff\uac00-\ud7a3")
+_BOUNDARY = re.compile(f"([.!?…](?:[\"”’)\\]]|\\[\\d{{1,3}}\\])*)\\s+(?=[\"“‘(\\[*_]?[{_STARTS}])|[{_STANDING}]")
 
 
 def _fast_split(text: str) -> list[str] | None:

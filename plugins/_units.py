@@ -28,13 +28,14 @@ class Unit(NamedTuple):
     text: str  # its prose, quote prefixes and list markers gone, code blanked
 
 
-def units(note: Note, everything: bool = False) -> list[Unit]:
+def units(note: Note, everything: bool = False, text: bool = True) -> list[Unit]:
     """Every unit of the note's AI text, in order (a whole AI note already covers its callouts); with
-    `everything`, also the sections, callouts and lead of the text outside it."""
+    `everything`, also the sections, callouts and lead of the text outside it. Without `text`, the
+    units' text is left empty (a pass that only needs where they are saves the work)."""
     whole = [t for t in note.targets if t.kind == "note"]
     out: list[Unit] = []
     for target in whole or note.targets:
-        out += _target_units(note, target)
+        out += _target_units(note, target, text)
     if everything and not whole and note.lines[note.body_start:]:
         start = note.body_start + 1
         body = "".join(note.lines[note.body_start:])
@@ -45,11 +46,13 @@ def units(note: Note, everything: bool = False) -> list[Unit]:
     return out
 
 
-def _target_units(note: Note, target: Target) -> list[Unit]:
+def _target_units(note: Note, target: Target, with_text: bool = True) -> list[Unit]:
     first, rows = prose_rows(note, target)
     last = min(first + len(rows) - 1, target.end_line)  # (a text ending in a newline splits into one row more)
 
     def text(a: int, b: int) -> str:
+        if not with_text:
+            return ""
         return "\n".join(LIST_ITEM.sub("", rows[i - first]) for i in range(max(a, first), min(b, last) + 1))
 
     heads = sorted(s.line for s in note.sections if target.line <= s.line <= target.end_line)

@@ -1,88 +1,186 @@
-"""`summaries` (issue 6, in progress — not registered yet): a short extractive summary of each AI
-answer and of each long section, picked from its own sentences, shown in a collapsed callout.
+"""`summaries`: a short, faithful summary of each long AI answer and of each long section in it,
+shown in a collapsed callout and kept in the note's frontmatter.
 
-Still to come before it is registered: `mode = "llm"` with its guards, a finding for languages
-that cannot be segmented well, and the benchmark.
+By default the summary is extractive: the most central sentences of the unit (LexRank), in their
+order, so it never says anything the text does not. `mode = "llm"` asks the `[llm]` model for
+an abstractive one and keeps it only when `_faithful` finds nothing new in it; otherwise the
+extractive summary stands and the finding says why.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from bisect import bisect_right
+from typing import Any, NamedTuple
 
 from vaultkit import Context, Display, Finding, Note, PassResult, Target
 
 from ._md import escape
 from ._refs import MARKERS
 from ._sentences import sentences
-from ._summarize import pick
+from ._summarize import pick, script, size, words
 from ._units import units
 
 OPTIONS = {"mode": "extractive", "min_words": 150, "budget": 60, "placement": "heading"}
+MODES = ("extractive", "llm")
+PLACEMENTS = ("heading", "target")
+UNSEGMENTED = ("Thai", "Lao")  # scripts that end sentences with a space, not a mark
+_NO_STOPS = re.compile("[\u0e00-\u0eff]")  # their letters  # under the section's heading, or after the target (its callout)
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`|" + MARKERS.pattern)
+_EMBED = re.compile(r"!\[\[[^\]]*\]\]|!\[[^\]]*\]\([^)]*\)")  # an embedded image or note is no text
 _WIKILINK = re.compile(r"\[\[(?:[^\]|]*\|)?([^\]]*)\]\]")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:!?])")
+_PROMPT = (
+    "Summarise the text below in at most {budget} words, in the language it is written in. Be "
+    "faithful: use only what the text says, and add no facts, numbers or names that are not in it. "
+    "Reply with only the summary, as plain sentences.\n\n{heading}{text}"
+)
 
 
 def plain(text: str) -> str:
     """A sentence without its Markdown: emphasis, code ticks, citation markers, link syntax."""
-    text = _WIKILINK.sub(r"\1", text)
+    text = _WIKILINK.sub(r"\1", _EMBED.sub("", text))
     text = _LINK.sub(r"\1", text)
     return _SPACE_BEFORE_STOP.sub(r"\1", " ".join(_MARKUP.sub("", text).split()))  # "described in [12]." -> "in."
 
 
-class SummariesPass:
-    """Summarises each AI answer and each long section in a few of its own sentences."""
+class Unit(NamedTuple):
+    """What gets one summary: a whole target, or a long section of one."""
 
-    version = "0"
+    target: Target
+    line: int  # the target's first line or the section's heading
+    end_line: int
+    heading: str
+    anchor: int  # the line its callout goes under (0: after the target)
+    sentences: list[str]  # as written (Markdown kept: `plain` is applied to the chosen ones)
+    words: list[list[str]]  # each sentence's words, for ranking
+
+
+class Summary(NamedTuple):
+    """A unit's summary, which mode made it, and why a model's summary was not kept."""
+
+    text: str
+    mode: str
+    fallback: str = ""
+
+
+class SummariesPass:
+    """Summarises each long AI answer and each long section in it."""
+
+    version = "1"
     options = OPTIONS
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:
-        """One `summary` finding and callout per target and per section of at least `min_words` words."""
+        """One `summary` finding and callout per unit; `summary-unsegmented` where no sentence fits."""
+        mode = _choice(ctx, "mode", MODES)
+        under_heading = _choice(ctx, "placement", PLACEMENTS) == "heading"
         min_words = int(ctx.options.get("min_words", OPTIONS["min_words"]))
         budget = int(ctx.options.get("budget", OPTIONS["budget"]))
-        under_heading = ctx.options.get("placement", OPTIONS["placement"]) == "heading"
         findings: list[Finding] = []
+        todo: list[tuple[Unit, str]] = []
+        for unit in _units(note, min_words, under_heading):
+            sample = " ".join(unit.sentences[:5])
+            unsegmented = bool(_NO_STOPS.search(sample)) and script(sample) in UNSEGMENTED
+            chosen = [] if unsegmented else pick(unit.sentences, budget=budget, tokens=unit.words)
+            if chosen:
+                todo.append((unit, " ".join(plain(unit.sentences[i]) for i in chosen)))
+            else:
+                findings.append(_unsegmented(unit, budget))
+        made = [Summary(text, "extractive") for _, text in todo]
+        cacheable = True
+        if mode == "llm" and todo:
+            made, extra = _abstractive(todo, budget, ctx)
+            findings += extra
+            cacheable = not extra  # a model that did not answer is asked again next run
         displays: list[Display] = []
-        first: str | None = None
-        whole = [t for t in note.targets if t.kind == "note"]
-        by_target: dict[str, list[Any]] = {}
-        for target in whole or note.targets:
-            by_target[target.id] = sentences(note, target)
-        for target in whole or note.targets:
-            sents = by_target[target.id]
-            text = self._summary([s.text for s in sents], budget)
-            if text:
-                first = first if first is not None else text
-                findings.append(_finding(target.line, target.end_line, text, target.title))
-                displays.append(Display(target, escape(text), "Summary"))
-            for unit in units(note):
-                if unit.kind != "section" or unit.target != target:
-                    continue
-                own = [s.text for s in sents if unit.line < s.line <= unit.end_line]
-                if sum(len(s.split()) for s in own) < min_words:
-                    continue
-                summary = self._summary(own, budget)
-                if summary:
-                    findings.append(_finding(unit.line, unit.end_line, summary, unit.heading))
-                    displays.append(Display(target, escape(summary), "Summary",
-                                            unit.line if under_heading else 0))
-        properties = {"text": first} if first else {}
-        return PassResult(tuple(findings), tuple(_merged(displays)), properties)
-
-    @staticmethod
-    def _summary(texts: list[str], budget: int) -> str:
-        return " ".join(plain(texts[i]) for i in pick(texts, budget=budget)) if texts else ""
+        for (unit, _), summary in zip(todo, made):
+            data = {"text": summary.text, "mode": summary.mode, "heading": unit.heading}
+            if summary.fallback:
+                data["fallback"] = summary.fallback
+            findings.append(Finding("summary", "info", unit.line, unit.end_line, f"summary: {summary.text}", data))
+            displays.append(Display(unit.target, escape(summary.text), "Summary", unit.anchor))
+        properties = {"summary": made[0].text} if made else {}
+        findings.sort(key=lambda f: (f.line, f.end_line))
+        return PassResult(tuple(findings), tuple(_merged(displays)), properties, cacheable=cacheable)
 
 
-def _finding(line: int, end_line: int, text: str, heading: str) -> Finding:
-    return Finding("summary", "info", line, end_line, f"summary: {text}",
-                   {"text": text, "mode": "extractive", "heading": heading})
+def _choice(ctx: Context, key: str, allowed: tuple[str, ...]) -> str:
+    value = ctx.options.get(key, OPTIONS[key])
+    if value not in allowed:
+        raise ValueError(f"[passes.summaries] {key} must be one of {', '.join(map(repr, allowed))}, not {value!r}")
+    return str(value)
+
+
+def _units(note: Note, min_words: int, under_heading: bool) -> list[Unit]:
+    """Each target and each of its sections holding at least `min_words` words, in note order."""
+    whole = [t for t in note.targets if t.kind == "note"]
+    out: list[Unit] = []
+    sections: list[Any] | None = None
+    for target in whole or note.targets:
+        if size(target.text) < min_words:  # its prose is no longer than its text: nothing to segment
+            continue
+        sents = [s for s in sentences(note, target) if s.text and not _EMBED.fullmatch(s.text)]
+        texts = [s.text for s in sents]
+        sizes = [size(t) for t in texts]
+        if sum(sizes) < min_words:  # then none of its sections is long enough either
+            continue
+        split = [words(t) for t in texts]  # once, shared with its sections
+        out.append(Unit(target, target.line, target.end_line, target.title, 0, texts, split))
+        if sections is None:
+            sections = [u for u in units(note, text=False) if u.kind == "section"]
+        lines = [s.line for s in sents]
+        for section in sections:
+            if section.target != target:
+                continue
+            own = range(bisect_right(lines, section.line), bisect_right(lines, section.end_line))
+            if sum(sizes[i] for i in own) >= min_words:
+                anchor = section.line if under_heading else 0
+                out.append(Unit(target, section.line, section.end_line, section.heading, anchor,
+                                [texts[i] for i in own], [split[i] for i in own]))
+    return out
+
+
+def _unsegmented(unit: Unit, budget: int) -> Finding:
+    """No summary where the sentences cannot be trusted: a script that marks no sentence ends (Thai,
+    Lao), or no sentence short enough to be one (the segmenter found too few ends)."""
+    kind = script(" ".join(unit.sentences[:5]))
+    shortest = min(size(s) for s in unit.sentences)
+    if kind in UNSEGMENTED:
+        why = f"{kind} text marks no sentence ends, so vaultkit cannot pick sentences from it"
+    else:
+        why = f"none of its {len(unit.sentences)} sentences fits the budget of {budget} words (the shortest is {shortest})"
+    return Finding("summary-unsegmented", "info", unit.line, unit.end_line, f"no summary: {why}",
+                   {"heading": unit.heading, "script": kind, "sentences": len(unit.sentences)})
+
+
+def _abstractive(todo: list[tuple[Unit, str]], budget: int, ctx: Context) -> tuple[list[Summary], list[Finding]]:
+    """`mode = "llm"`: the model's summary of each unit where it passes the guards, else the extractive one."""
+    from vaultkit.llm import LlmError, chat_client
+
+    from ._faithful import rejection
+
+    client, why = chat_client(ctx)
+    out: list[Summary] = []
+    for unit, extractive in todo:
+        source = " ".join(map(plain, unit.sentences))
+        try:
+            if client is None:
+                raise LlmError("unavailable", why)
+            prompt = _PROMPT.format(budget=budget, heading=f"{unit.heading}\n\n" if unit.heading else "", text=source)
+            reply = plain(client.complete([{"role": "user", "content": prompt}], max_tokens=budget * 4))
+        except LlmError as exc:
+            rest = [Summary(text, "extractive", f"the model gave no usable answer ({exc})") for _, text in todo[len(out):]]
+            return out + rest, [Finding("llm-fallback", "warning", unit.line, unit.line,
+                                        f'mode = "llm", but the model gave no usable answer ({exc}) — these are '
+                                        "extractive summaries", {"reason": exc.kind})]
+        reason = rejection(reply, f"{unit.heading} {source}", budget)
+        out.append(Summary(extractive, "extractive", reason) if reason else Summary(reply, "llm"))
+    return out, []
 
 
 def _merged(displays: list[Display]) -> list[Display]:
-    """One callout per place: two sections sent to the same place share it."""
+    """One callout per place: two summaries sent to the same place share it."""
     out: dict[tuple[Target | str | None, int], Display] = {}
     for d in displays:
         key = (d.target, d.line)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaultkit_plugins._summarize import centrality, pick
+from vaultkit_plugins._summarize import centrality, pick, size
 
 SECTION = [
     "Scaling laws predict that loss falls as a power law in compute, data and parameters.",
@@ -35,7 +35,8 @@ def test_short_and_unlinked_inputs() -> None:
     assert pick([]) == []
     assert pick(["Only one sentence here."]) == [0]
     assert centrality(["a b", "c d", "e f"]) == [1 / 3] * 3  # nothing shared: all alike
-    assert pick(["word " * 100], budget=10) == [0]  # the most central is kept even over budget
+    assert pick(["word " * 100], budget=10) == []  # no sentence fits: no summary
+    assert pick(["word " * 100, "a short word here"], budget=10) == [1]
 
 
 def test_text_without_spaces_is_ranked_too() -> None:
@@ -48,7 +49,8 @@ def test_text_without_spaces_is_ranked_too() -> None:
 def test_pick_only_ever_returns_indices_of_the_input_in_order(sentences: list[str], budget: int, most: int) -> None:
     chosen = pick(sentences, budget, most)
     assert chosen == sorted(set(chosen)) and all(0 <= i < len(sentences) for i in chosen)
-    assert len(chosen) <= most and (not sentences or chosen)
+    assert len(chosen) <= most
+    assert bool(chosen) == any(size(s) <= budget for s in sentences)
 
 
 def test_the_unregistered_pass_summarises_an_answer_and_its_long_section_under_the_heading() -> None:
@@ -63,6 +65,6 @@ def test_the_unregistered_pass_summarises_an_answer_and_its_long_section_under_t
     text = out.decode()
     assert "> ## Where scaling stands\n>\n> > [!vaultkit]- Summary" in text
     assert text.count("[!vaultkit]- Summary") == 2
-    assert 'vaultkit_summaries_text: "' in text
+    assert 'vaultkit_summaries_summary: "' in text
     assert plain("**Bold** claim[1] with [[Note|a link]] and `code`.") == "Bold claim with a link and code."
     assert plain("as described in [12].") == "as described in."

@@ -1,0 +1,201 @@
+"""Benchmark: the summaries pass's sentence picking (numpy LexRank) per unit, and sumy against it.
+
+Usage: python bench/bench_summarize.py [VAULT] [--sumy] [--limit N] [--runs N] [--sumy-path DIR]
+VAULT defaults to ../shared/corpora/obsidian-help, read in place, every note a target
+(`scope = "notes"`). Units are the pass's own (`summaries._units`: each target and each of its
+sections of at least `min_words` words; Thai and Lao ones, where it picks nothing, left out). Times
+`_summarize.pick(texts, budget=60, most=3)` per unit, tokenizing inside and with the words given as
+the pass gives them (and `sentences()` per note, for context);
+with --runs N, prints the median of the per-run figures. --sumy also times sumy's LexRank and
+TextRank on the same sentences (sumy loaded from --sumy-path, default /tmp/sumylib, never a project
+dependency; its tokenizers need nltk data, so it gets our sentences and words) and reports how
+often they pick what ours picks. --limit N: a fixed random sample of N units for every timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from vaultkit.config import VaultConfig
+from vaultkit.errors import NoteError
+from vaultkit.note import Note, parse_note
+from vaultkit.vault import scan
+from vaultkit_plugins import _minhash as mh
+from vaultkit_plugins import summaries
+from vaultkit_plugins._sentences import sentences
+from vaultkit_plugins._summarize import centrality, pick, script, words
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_VAULT = ROOT.parent / "shared" / "corpora" / "obsidian-help"
+MIN_WORDS = int(summaries.OPTIONS["min_words"])
+Item = tuple[list[str], list[list[str]]]  # a unit's sentences and their words
+
+
+def notes(vault: Path) -> list[Note]:
+    """Every note of the vault, parsed with `scope = "notes"` (notes that fail to parse are left out)."""
+    config = VaultConfig(scope="notes")
+    out = []
+    for nf in scan(vault):
+        try:
+            out.append(parse_note(nf.path.read_bytes(), nf.rel, config))
+        except (OSError, NoteError):
+            continue
+    return out
+
+
+def summary_units(all_notes: Sequence[Note]) -> tuple[list[Item], int, list[float]]:
+    """The units the pass picks from (its own `_units`), how many are sections, and each note's
+    segmentation time (s)."""
+    out: list[Item] = []
+    sections = 0
+    seg: list[float] = []
+    for note in all_notes:
+        start = time.perf_counter()
+        for target in [t for t in note.targets if t.kind == "note"] or note.targets:
+            sentences(note, target)
+        seg.append(time.perf_counter() - start)
+        previous = None
+        for unit in summaries._units(note, MIN_WORDS, True):
+            sections += unit.target is previous  # each target's own unit comes first, then its sections
+            previous = unit.target
+            if script(" ".join(unit.sentences[:20])) not in summaries.UNSEGMENTED:  # the pass picks there
+                out.append((unit.sentences, unit.words))
+    return out, sections, seg
+
+
+def per_unit(fn: Callable[[Item], Any], batch: Sequence[Item]) -> list[float]:
+    """Seconds `fn` takes on each unit."""
+    times = []
+    for item in batch:
+        start = time.perf_counter()
+        fn(item)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def stats(times: Sequence[float]) -> dict[str, float]:
+    """p50 / p90 / p99 / max in ms and the total in s."""
+    ordered = sorted(times)
+
+    def q(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+    return {"p50": q(0.5), "p90": q(0.9), "p99": q(0.99), "max": ordered[-1] * 1000, "total": sum(ordered)}
+
+
+def timed(fn: Callable[[Item], Any], batch: Sequence[Item], runs: int) -> dict[str, float]:
+    """The median over `runs` of each per-run figure (after a warm-up on a few units)."""
+    per_unit(fn, batch[:5])
+    results = [stats(per_unit(fn, batch)) for _ in range(runs)]
+    return {k: statistics.median(r[k] for r in results) for k in results[0]}
+
+
+def row(name: str, count: int, s: dict[str, float]) -> str:
+    """One Markdown table row."""
+    return (f"| {name} | {count} | {s['p50']:.3f} | {s['p90']:.3f} | {s['p99']:.3f} | {s['max']:.2f} "
+            f"| {s['total']:.2f} |")
+
+
+class Words:
+    """sumy's tokenizer interface over our words (sumy's own ones need nltk data we cannot fetch)."""
+
+    language = "english"
+
+    @staticmethod
+    def to_words(text: str) -> tuple[str, ...]:
+        """The words our ranking sees."""
+        return tuple(words(text))
+
+
+def sumy_rankers(path: str) -> tuple[str, Callable[[list[str], int, str], list[int]]]:
+    """sumy's version and a function giving the indices LexRank or TextRank picks."""
+    sys.path.append(path)  # after the venv's own packages: only sumy and what it alone needs come from here
+    import sumy
+    from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+    from sumy.summarizers.text_rank import TextRankSummarizer
+
+    algos = {"lex": LexRankSummarizer(), "text": TextRankSummarizer()}
+
+    def rank(texts: list[str], count: int, algo: str) -> list[int]:
+        sents = [Sentence(t, Words) for t in texts]
+        chosen = {id(s) for s in algos[algo](ObjectDocumentModel([Paragraph(sents)]), count)}
+        return [i for i, s in enumerate(sents) if id(s) in chosen]
+
+    return str(sumy.__version__), rank
+
+
+def top1(texts: list[str]) -> int:
+    """Our most central sentence (the earlier one on a tie, as `pick` orders them)."""
+    scores = centrality(texts)
+    return min(range(len(texts)), key=lambda i: (-round(scores[i], 12), i))
+
+
+def agreement(batch: Sequence[Item], rank: Callable[[list[str], int, str], list[int]], algo: str) -> str:
+    """Mean Jaccard of the picked indices (same count only) and top-1 matches, over units of 4+ sentences."""
+    jac: list[float] = []
+    same_top = tested = 0
+    for texts, _ in batch:
+        if len(texts) < 4:
+            continue
+        tested += 1
+        ours, theirs = set(pick(texts, budget=10**9, most=3)), set(rank(texts, 3, algo))
+        if len(ours) == len(theirs):
+            jac.append(len(ours & theirs) / len(ours | theirs))
+        same_top += rank(texts, 1, algo) == [top1(texts)]
+    mean = statistics.mean(jac) if jac else float("nan")
+    return (f"| {algo}rank | {tested} | {len(jac)} | {mean:.3f} | {same_top}/{tested} = "
+            f"{same_top / max(tested, 1):.1%} |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("vault", nargs="?", default=str(DEFAULT_VAULT))
+    ap.add_argument("--sumy", action="store_true")
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--sumy-path", default="/tmp/sumylib")
+    args = ap.parse_args()
+    vault = Path(args.vault)
+    if not vault.is_dir():
+        sys.exit(f"{vault}: no such vault")
+    mh._numpy()
+    all_notes = notes(vault)
+    batch, sections, seg = summary_units(all_notes)
+    sizes = sorted(len(u[0]) for u in batch)
+    print(f"vault: {vault}, notes: {len(all_notes)}, units: {len(batch)} ({sections} sections, "
+          f"{len(batch) - sections} whole targets), sentences per unit: median {sizes[len(sizes) // 2]}, "
+          f"max {sizes[-1]}; medians of {args.runs} run(s); one-pass segmentation of every note timed once\n")
+    print("| what | units | p50 ms | p90 ms | p99 ms | max ms | total s |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(row("sentences() per note", len(seg), stats(seg)))
+    ours: dict[str, Callable[[Item], Any]] = {
+        "pick": lambda u: pick(u[0], budget=60, most=3),
+        "pick, words given (as the pass calls it)": lambda u: pick(u[0], budget=60, most=3, tokens=u[1])}
+    for name, fn in ours.items():
+        print(row(f"{name}, all units", len(batch), timed(fn, batch, args.runs)), flush=True)
+    sample = batch
+    if args.limit and args.limit < len(batch):
+        sample = [batch[i] for i in sorted(random.Random(0).sample(range(len(batch)), args.limit))]
+        print(row(f"pick, {len(sample)}-unit sample", len(sample), timed(ours["pick"], sample, args.runs)), flush=True)
+    if not args.sumy:
+        return
+    version, rank = sumy_rankers(args.sumy_path)
+    for algo in ("lex", "text"):
+        print(row(f"sumy {version} {algo}rank", len(sample), timed(lambda u, a=algo: rank(u[0], 3, a), sample, args.runs)),
+              flush=True)
+    print("\nAgreement with ours (ours: most=3, unlimited budget), units of 4+ sentences:\n")
+    print("| sumy | units | same count | mean Jaccard | same top-1 |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for algo in ("lex", "text"):
+        print(agreement(sample, rank, algo))
+
+
+if __name__ == "__main__":
+    main()
