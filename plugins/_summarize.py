@@ -9,8 +9,7 @@ picked: every sentence it holds is one of the unit's.
 from __future__ import annotations
 
 import re
-from itertools import chain
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from . import _minhash as mh
 
@@ -35,25 +34,32 @@ def script(text: str) -> str:
     return best[1] if best[0] else "unknown"
 
 
-def size(text: str) -> int:
-    """Words, counted alike in every script: where words have no spaces, two characters count as one
-    (so `min_words` and the word budget mean about the same length of Chinese as of English)."""
-    if text.isascii() or not _DENSE.search(text):
-        return len(text.split())
-    dense = len(_DENSE.findall(text))
-    return len(_DENSE.sub(" ", text).split()) + (dense + 1) // 2
-
-
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _WORD = re.compile(r"[^\W_]+")
 _BIGRAM = re.compile(f"(?=({_DENSE.pattern}{_DENSE.pattern}))")
+_URL = re.compile(r"https?://[^\s\x00]+")
+_END = "\x00"  # ends each sentence in a joined text
+_ASCII_TOKEN = re.compile(r"\x00|[a-z0-9]+")
+_TOKEN = re.compile(r"\x00|[^\W_]+")
+
+
+def size(text: str) -> int:
+    """Words (as `words` finds them), counted alike in every script: where words have no spaces, two
+    characters count as one (so `min_words` and the budget mean about as much Chinese as English)."""
+    if "://" in text:
+        text = _URL.sub(" ", text)
+    if text.isascii():
+        return len(_ASCII_WORD.findall(text.lower()))
+    folded = text.casefold()
+    dense = len(_DENSE.findall(folded))
+    return len(_WORD.findall(_DENSE.sub(" ", folded) if dense else folded)) + (dense + 1) // 2
 
 
 def words(text: str) -> list[str]:
-    """A sentence's words for ranking, case folded, without citation markers and URLs; where words
-    have no spaces, overlapping character pairs (the usual unit for Chinese and Japanese search)."""
-    if "://" in text or "[" in text:
-        text = mh.MARKUP.sub(" ", text)
+    """A sentence's words for ranking, case folded, URLs gone; where words have no spaces,
+    overlapping character pairs (the usual unit for Chinese and Japanese search)."""
+    if "://" in text:
+        text = _URL.sub(" ", text)
     if text.isascii():
         return _ASCII_WORD.findall(text.lower())
     folded = text.casefold()
@@ -62,44 +68,86 @@ def words(text: str) -> list[str]:
     return _WORD.findall(_DENSE.sub(" ", folded)) + _BIGRAM.findall(folded)
 
 
-def centrality(sentences: Sequence[str], tokens: Sequence[list[str]] | None = None) -> list[float]:
-    """Each sentence's LexRank score (they sum to 1); equal scores when nothing links them.
+class Encoded(NamedTuple):
+    """Sentences as word ids: `ids[starts[i]:starts[i + 1]]` are sentence i's words."""
 
-    `tokens` are the sentences' `words` when the caller has them already.
-    """
-    n = len(sentences)
-    if n <= 2:
-        return [1.0 / n] * n if n else []
+    ids: Any  # numpy int64 array
+    starts: Any  # numpy int64 array, one more than there are sentences
+    vocabulary: int
+    sizes: list[int]  # each sentence's `size`
+
+
+def encode(sentences: Sequence[str]) -> Encoded:
+    """Every sentence's `words` as ids, in one regex pass over the joined text where it can be."""
     np = mh._numpy()
-    split = tokens if tokens is not None else [words(s) for s in sentences]
-    flat = list(chain.from_iterable(split))
-    if not flat:
-        return [1.0 / n] * n
+    if not sentences:
+        return Encoded(np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64), 0, [])
+    joined = _END.join(sentences) + _END
+    if joined.count(_END) != len(sentences):  # a sentence holding the end mark itself
+        joined = _END.join(s.replace(_END, " ") for s in sentences) + _END
+    if "://" in joined:
+        joined = _URL.sub(" ", joined)
+    dense = False
+    if joined.isascii():
+        flat = _ASCII_TOKEN.findall(joined.lower())
+    elif not _DENSE.search(joined):
+        flat = _TOKEN.findall(joined.casefold())
+    else:  # character pairs must not run across a sentence end: one sentence at a time
+        flat = [w for s in sentences for w in (*words(s), _END)]
+        dense = True
     vocab = {w: i for i, w in enumerate(dict.fromkeys(flat))}  # in order of first use: deterministic
     ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
-    rows = np.repeat(np.arange(n), [len(ws) for ws in split])
+    end = ids == vocab[_END]
+    ends = np.flatnonzero(end)
+    lengths = np.diff(np.concatenate(([-1], ends))) - 1
+    sizes = [size(s) for s in sentences] if dense else lengths.tolist()  # (there, a word count is the size)
+    return Encoded(ids[~end], np.concatenate(([0], np.cumsum(lengths))), len(vocab), sizes)
+
+
+def similarity(encoded: Encoded) -> Any:
+    """The cosine similarity of every two sentences' TF-IDF vectors (IDF over these sentences; the
+    diagonal 0): a target's matrix, whose blocks serve its sections."""
+    np = mh._numpy()
+    ids, starts, vocabulary, _ = encoded
+    n = len(starts) - 1
+    if not len(ids):
+        return np.zeros((n, n))
+    rows = np.repeat(np.arange(n), np.diff(starts))
     # (sentence, word) pairs with their counts, then each word's document frequency and weight.
-    pairs, tf = np.unique(rows * len(vocab) + ids, return_counts=True)
-    row, col = pairs // len(vocab), pairs % len(vocab)
-    df = np.bincount(col, minlength=len(vocab))
+    pairs, tf = np.unique(rows * vocabulary + ids, return_counts=True)
+    row, col = pairs // vocabulary, pairs % vocabulary
+    df = np.bincount(col, minlength=vocabulary)
     value = tf * (np.log(n / df[col]) + 1.0)
     norms = np.sqrt(np.bincount(row, value * value, minlength=n))
     norms[norms == 0] = 1.0
     # Only words two sentences share enter a dot product; the others count in the norms alone.
     keep = df[col] > 1
-    if not keep.any():
-        return [1.0 / n] * n
     shared = np.unique(col[keep])
     unit = np.zeros((n, len(shared)))
     unit[row[keep], np.searchsorted(shared, col[keep])] = value[keep] / norms[row[keep]]
     sim = unit @ unit.T
     np.fill_diagonal(sim, 0.0)
+    return sim
+
+
+def rank(sim: Any) -> list[float]:
+    """Each sentence's LexRank score from a `similarity` matrix (or a block of one); they sum to 1."""
+    np = mh._numpy()
+    n = len(sim)
+    if n <= 2:
+        return [1.0 / n] * n if n else []
     sums = sim.sum(axis=1)
     # A sentence sharing no word with the others links to every sentence alike.
-    sim[sums == 0] = 1.0 / n
-    sums[sums == 0] = 1.0
-    transition = sim / sim.sum(axis=1)[:, None]
+    transition = np.where(sums[:, None] > 0, sim / np.where(sums > 0, sums, 1.0)[:, None], 1.0 / n)
     return [float(x) for x in _stationary(np, transition)]
+
+
+def centrality(sentences: Sequence[str]) -> list[float]:
+    """Each sentence's LexRank score (they sum to 1); equal scores when nothing links them."""
+    n = len(sentences)
+    if n <= 2:
+        return [1.0 / n] * n if n else []
+    return rank(similarity(encode(sentences)))
 
 
 def _stationary(np: Any, transition: Any) -> Any:
@@ -119,17 +167,19 @@ def _stationary(np: Any, transition: Any) -> Any:
     return score / score.sum()
 
 
-def pick(sentences: Sequence[str], budget: int = 60, most: int = 3,
-         tokens: Sequence[list[str]] | None = None) -> list[int]:
+def pick(sentences: Sequence[str], budget: int = 60, most: int = 3, scores: Sequence[float] | None = None,
+         sizes: Sequence[int] | None = None) -> list[int]:
     """Indices of up to `most` sentences, most central first while they fit in `budget` words,
     returned in text order: the most central sentence that fits, then others only when more
-    central than average (a short aside must not fill the budget). None when no sentence fits."""
-    scores = centrality(sentences, tokens)
+    central than average (a short aside must not fill the budget). None when no sentence fits.
+    `scores` and `sizes` are the sentences' `rank` and `size` when the caller has them already."""
+    if scores is None:
+        scores = centrality(sentences)
     order = sorted(range(len(sentences)), key=lambda i: (-round(scores[i], 12), i))  # ties: the earlier one
     chosen: list[int] = []
     used = 0
     for i in order:
-        length = size(sentences[i])
+        length = size(sentences[i]) if sizes is None else sizes[i]
         if used + length > budget or (chosen and scores[i] < 1.0 / len(sentences)):
             continue
         if any(sentences[j] == sentences[i] for j in chosen):

@@ -18,7 +18,7 @@ from vaultkit import Context, Display, Finding, Note, PassResult, Target
 from ._md import escape
 from ._refs import MARKERS
 from ._sentences import sentences
-from ._summarize import pick, script, size, words
+from ._summarize import encode, pick, rank, script, similarity, size
 from ._units import units
 
 OPTIONS = {"mode": "extractive", "min_words": 150, "budget": 60, "placement": "heading"}
@@ -54,7 +54,8 @@ class Unit(NamedTuple):
     heading: str
     anchor: int  # the line its callout goes under (0: after the target)
     sentences: list[str]  # as written (Markdown kept: `plain` is applied to the chosen ones)
-    words: list[list[str]]  # each sentence's words, for ranking
+    similarity: Any  # the sentences' similarity matrix, for ranking; None: a script that marks no sentence ends
+    sizes: list[int]  # the sentences' lengths in words
 
 
 class Summary(NamedTuple):
@@ -80,9 +81,10 @@ class SummariesPass:
         findings: list[Finding] = []
         todo: list[tuple[Unit, str]] = []
         for unit in _units(note, min_words, under_heading):
-            sample = " ".join(unit.sentences[:5])
-            unsegmented = bool(_NO_STOPS.search(sample)) and script(sample) in UNSEGMENTED
-            chosen = [] if unsegmented else pick(unit.sentences, budget=budget, tokens=unit.words)
+            if unit.similarity is None:
+                chosen = []
+            else:
+                chosen = pick(unit.sentences, budget, scores=rank(unit.similarity), sizes=unit.sizes)
             if chosen:
                 todo.append((unit, " ".join(plain(unit.sentences[i]) for i in chosen)))
             else:
@@ -118,15 +120,18 @@ def _units(note: Note, min_words: int, under_heading: bool) -> list[Unit]:
     out: list[Unit] = []
     sections: list[Any] | None = None
     for target in whole or note.targets:
-        if size(target.text) < min_words:  # its prose is no longer than its text: nothing to segment
+        if (len(target.text) + 1) // 2 < min_words:  # a word takes two characters, its space included
             continue
         sents = [s for s in sentences(note, target) if s.text and not _EMBED.fullmatch(s.text)]
         texts = [s.text for s in sents]
-        sizes = [size(t) for t in texts]
-        if sum(sizes) < min_words:  # then none of its sections is long enough either
+        encoded = encode(texts)
+        lengths = encoded.sizes
+        if sum(lengths) < min_words:  # then none of its sections is long enough either
             continue
-        split = [words(t) for t in texts]  # once, shared with its sections
-        out.append(Unit(target, target.line, target.end_line, target.title, 0, texts, split))
+        sample = " ".join(texts[:5])
+        unsegmented = bool(_NO_STOPS.search(sample)) and script(sample) in UNSEGMENTED
+        sim = None if unsegmented else similarity(encoded)  # once: its sections rank on blocks of it
+        out.append(Unit(target, target.line, target.end_line, target.title, 0, texts, sim, lengths))
         if sections is None:
             sections = [u for u in units(note, text=False) if u.kind == "section"]
         lines = [s.line for s in sents]
@@ -134,10 +139,11 @@ def _units(note: Note, min_words: int, under_heading: bool) -> list[Unit]:
             if section.target != target:
                 continue
             own = range(bisect_right(lines, section.line), bisect_right(lines, section.end_line))
-            if sum(sizes[i] for i in own) >= min_words:
+            if sum(lengths[i] for i in own) >= min_words:
                 anchor = section.line if under_heading else 0
                 out.append(Unit(target, section.line, section.end_line, section.heading, anchor,
-                                [texts[i] for i in own], [split[i] for i in own]))
+                                [texts[i] for i in own], None if sim is None else sim[own.start:own.stop, own.start:own.stop],
+                                lengths[own.start:own.stop]))
     return out
 
 

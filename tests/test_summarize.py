@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -34,7 +35,7 @@ def test_a_summary_is_sentences_of_the_section_in_their_order_within_the_budget(
 def test_short_and_unlinked_inputs() -> None:
     assert pick([]) == []
     assert pick(["Only one sentence here."]) == [0]
-    assert centrality(["a b", "c d", "e f"]) == [1 / 3] * 3  # nothing shared: all alike
+    assert centrality(["a b", "c d", "e f"]) == pytest.approx([1 / 3] * 3)  # nothing shared: all alike
     assert pick(["word " * 100], budget=10) == []  # no sentence fits: no summary
     assert pick(["word " * 100, "a short word here"], budget=10) == [1]
 
@@ -68,3 +69,24 @@ def test_the_unregistered_pass_summarises_an_answer_and_its_long_section_under_t
     assert 'vaultkit_summaries_summary: "' in text
     assert plain("**Bold** claim[1] with [[Note|a link]] and `code`.") == "Bold claim with a link and code."
     assert plain("as described in [12].") == "as described in."
+
+
+_PIECES = list("ab Zé.\x00:/[]1İß_") + ["https://x.y/z", "中文字", "ÉCOLE", " "]
+
+
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join), max_size=8))
+def test_encoding_all_sentences_at_once_gives_each_sentence_its_own_words(sentences: list[str]) -> None:
+    """`encode` joins the sentences for one regex pass; the words must still fall in the right sentence."""
+    from vaultkit_plugins._summarize import encode, words
+
+    encoded = encode(sentences)
+    names = {}
+    flat = [w for s in sentences for w in words(s.replace("\x00", " "))]
+    assert len(encoded.starts) == len(sentences) + 1 and encoded.starts[-1] == len(flat)
+    for i, s in enumerate(sentences):
+        mine = [int(x) for x in encoded.ids[encoded.starts[i]:encoded.starts[i + 1]]]
+        expected = words(s.replace("\x00", " "))
+        assert len(mine) == len(expected)
+        assert encoded.sizes[i] == size(s.replace("\x00", " "))
+        for word_id, word in zip(mine, expected):
+            assert names.setdefault(word_id, word) == word  # one id, one word
