@@ -4,8 +4,9 @@ Usage: python bench/bench_summarize.py [VAULT] [--sumy] [--limit N] [--runs N] [
 VAULT defaults to ../shared/corpora/obsidian-help, read in place, every note a target
 (`scope = "notes"`). Units are the pass's own (`summaries._units`: each target and each of its
 sections of at least `min_words` words; Thai and Lao ones, where it picks nothing, left out). Times
-`_summarize.pick(texts, budget=60, most=3)` per unit, tokenizing inside and with the words given as
-the pass gives them (and `sentences()` per note, for context);
+each unit from its sentences to its summary (`pick(texts, budget=60, most=3)`: words, TF-IDF
+similarity, LexRank, picking), and as the pass does it (rank and pick on the block of the answer's
+similarity matrix, built once per answer), and `sentences()` per note, for context;
 with --runs N, prints the median of the per-run figures. --sumy also times sumy's LexRank and
 TextRank on the same sentences (sumy loaded from --sumy-path, default /tmp/sumylib, never a project
 dependency; its tokenizers need nltk data, so it gets our sentences and words) and reports how
@@ -30,12 +31,13 @@ from vaultkit.vault import scan
 from vaultkit_plugins import _minhash as mh
 from vaultkit_plugins import summaries
 from vaultkit_plugins._sentences import sentences
-from vaultkit_plugins._summarize import centrality, pick, script, words
+from vaultkit_plugins._summarize import centrality, pick, words
+from vaultkit_plugins._summarize import rank as rank_
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_VAULT = ROOT.parent / "shared" / "corpora" / "obsidian-help"
 MIN_WORDS = int(summaries.OPTIONS["min_words"])
-Item = tuple[list[str], list[list[str]]]  # a unit's sentences and their words
+Item = Any  # a `summaries.Unit`: its sentences, the block of its target's similarity matrix, sizes
 
 
 def notes(vault: Path) -> list[Note]:
@@ -57,6 +59,7 @@ def summary_units(all_notes: Sequence[Note]) -> tuple[list[Item], int, list[floa
     sections = 0
     seg: list[float] = []
     for note in all_notes:
+        note.targets, note.sections  # the note's Markdown parse, outside the timing
         start = time.perf_counter()
         for target in [t for t in note.targets if t.kind == "note"] or note.targets:
             sentences(note, target)
@@ -65,8 +68,8 @@ def summary_units(all_notes: Sequence[Note]) -> tuple[list[Item], int, list[floa
         for unit in summaries._units(note, MIN_WORDS, True):
             sections += unit.target is previous  # each target's own unit comes first, then its sections
             previous = unit.target
-            if script(" ".join(unit.sentences[:20])) not in summaries.UNSEGMENTED:  # the pass picks there
-                out.append((unit.sentences, unit.words))
+            if unit.similarity is not None:  # (None: Thai or Lao, where the pass picks nothing)
+                out.append(unit)
     return out, sections, seg
 
 
@@ -142,7 +145,8 @@ def agreement(batch: Sequence[Item], rank: Callable[[list[str], int, str], list[
     """Mean Jaccard of the picked indices (same count only) and top-1 matches, over units of 4+ sentences."""
     jac: list[float] = []
     same_top = tested = 0
-    for texts, _ in batch:
+    for unit in batch:
+        texts = unit.sentences
         if len(texts) < 4:
             continue
         tested += 1
@@ -169,7 +173,7 @@ def main() -> None:
     mh._numpy()
     all_notes = notes(vault)
     batch, sections, seg = summary_units(all_notes)
-    sizes = sorted(len(u[0]) for u in batch)
+    sizes = sorted(len(u.sentences) for u in batch)
     print(f"vault: {vault}, notes: {len(all_notes)}, units: {len(batch)} ({sections} sections, "
           f"{len(batch) - sections} whole targets), sentences per unit: median {sizes[len(sizes) // 2]}, "
           f"max {sizes[-1]}; medians of {args.runs} run(s); one-pass segmentation of every note timed once\n")
@@ -177,19 +181,21 @@ def main() -> None:
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     print(row("sentences() per note", len(seg), stats(seg)))
     ours: dict[str, Callable[[Item], Any]] = {
-        "pick": lambda u: pick(u[0], budget=60, most=3),
-        "pick, words given (as the pass calls it)": lambda u: pick(u[0], budget=60, most=3, tokens=u[1])}
+        "sentences to summary (encode, similarity, rank, pick)": lambda u: pick(u.sentences, budget=60, most=3),
+        "rank + pick on the answer's shared matrix (as the pass calls it)":
+            lambda u: pick(u.sentences, 60, 3, scores=rank_(u.similarity), sizes=u.sizes)}
     for name, fn in ours.items():
         print(row(f"{name}, all units", len(batch), timed(fn, batch, args.runs)), flush=True)
     sample = batch
     if args.limit and args.limit < len(batch):
         sample = [batch[i] for i in sorted(random.Random(0).sample(range(len(batch)), args.limit))]
-        print(row(f"pick, {len(sample)}-unit sample", len(sample), timed(ours["pick"], sample, args.runs)), flush=True)
+        first = next(iter(ours.values()))
+        print(row(f"ours, {len(sample)}-unit sample", len(sample), timed(first, sample, args.runs)), flush=True)
     if not args.sumy:
         return
     version, rank = sumy_rankers(args.sumy_path)
     for algo in ("lex", "text"):
-        ranker: Callable[[Item], Any] = functools.partial(lambda a, u: rank(u[0], 3, a), algo)
+        ranker: Callable[[Item], Any] = functools.partial(lambda a, u: rank(u.sentences, 3, a), algo)
         print(row(f"sumy {version} {algo}rank", len(sample), timed(ranker, sample, args.runs)), flush=True)
     print("\nAgreement with ours (ours: most=3, unlimited budget), units of 4+ sentences:\n")
     print("| sumy | units | same count | mean Jaccard | same top-1 |")
