@@ -197,3 +197,66 @@ def test_run_without_a_vault_uses_the_current_folder(vault: Path, vk: VK, monkey
     assert code == 0
     assert by_path(doc)["a.md"]["written"] is True
 
+
+
+# --- editor hooks: --format text and --line ------------------------------------------------------
+
+HOOK_NOTE = (
+    "# Two answers\n\nMy notes.\n\n"
+    "> [!ai]+ First\n> Groq's LPU delivers 750 tokens per second on Llama models.\n\n"
+    "Between the answers.\n\n"
+    "> [!ai]+ Second\n> Microsoft deployed RWKV to 1.5 billion Windows machines in 2024.\n"
+)
+
+
+def _text_rows(out: str) -> list[tuple[str, int, str, str, str]]:
+    """`path:line: severity [pass] message` rows, split."""
+    rows = []
+    for row in out.splitlines():
+        head, message = row.split("] ", 1)
+        location, rest = head.rsplit(": ", 1)
+        path, line = location.rsplit(":", 1)
+        severity, name = rest.split(" [")
+        rows.append((path, int(line), severity, name, message))
+    return rows
+
+
+def test_format_text_prints_one_problem_line_per_finding_in_the_written_files_lines(tmp_path: Path, vk: VK) -> None:
+    note = write_note(tmp_path, "a.md", HOOK_NOTE)
+    code, out, err = vk("run", tmp_path, "--offline", "--only", "claims", "--only", "stats", "--format", "text")
+    assert code == 0, err
+    rows = _text_rows(out)
+    _, doc, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--only", "stats")
+    assert len(rows) == len(by_path(doc)["a.md"]["findings"]) and "vaultkit:" not in out  # the summary is on stderr
+    written = note.read_text(encoding="utf-8").splitlines()
+    assert written[0] == "---"  # vaultkit added properties, so every line moved down
+    claims = [r for r in rows if r[3] == "claims"]
+    assert {r[2] for r in claims} == {"warning"} and len(claims) == 2
+    for path, line, _, _, message in claims:
+        assert path == str(tmp_path / "a.md")
+        assert message.removeprefix("uncited claim: ") in written[line - 1]  # the line as the editor shows it
+
+
+def test_line_reports_only_the_answer_under_the_cursor(tmp_path: Path, vk: VK) -> None:
+    note = write_note(tmp_path, "a.md", HOOK_NOTE)
+    second = HOOK_NOTE.splitlines().index("> [!ai]+ Second") + 1
+    code, out, err = vk("run", "--file", note, "--offline", "--only", "claims", "--format", "text",
+                        "--line", f"{second + 1}:4")
+    assert code == 0, err
+    messages = [r[4] for r in _text_rows(out)]
+    assert messages == ["uncited claim: Microsoft deployed RWKV to 1.5 billion Windows machines in 2024."]
+    # On the callouts vaultkit wrote under the first answer: still the first answer.
+    lines = note.read_text(encoding="utf-8").splitlines()
+    under_first = next(i for i, row in enumerate(lines, 1) if row.startswith("> [!vaultkit]- Claims"))
+    code, out, _ = vk("run", "--file", note, "--offline", "--only", "claims", "--format", "text", "--line", under_first)
+    assert [r[4] for r in _text_rows(out)] == ["uncited claim: Groq's LPU delivers 750 tokens per second on Llama models."]
+    code, out, _ = vk("run", "--file", note, "--offline", "--only", "claims", "--format", "text", "--line", 1)
+    assert out == ""  # above every answer: nothing to report
+
+
+def test_line_needs_one_file_and_a_line_number(tmp_path: Path, vk: VK) -> None:
+    note = write_note(tmp_path, "a.md", HOOK_NOTE)
+    code, _, err = vk("run", tmp_path, "--offline", "--line", "3")
+    assert code == 2 and "--line needs exactly one --file" in err
+    code, _, err = vk("run", "--file", note, "--offline", "--line", "x")
+    assert code == 2 and "is not a line number" in err

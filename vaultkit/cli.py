@@ -66,14 +66,17 @@ def _vault_path(vault: str | None, files: Sequence[str]) -> Path:
 def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Sequence[str] = (),
              files: Sequence[str] = (), dry_run: bool = False, diff: bool = False, as_json: bool = False,
              offline: bool = False, check: bool = False, fail_on: str = "error", jobs: int = 1,
-             config_path: str | None = None, no_cache: bool = False) -> int:
+             config_path: str | None = None, no_cache: bool = False, output: str | None = None,
+             line: int | None = None) -> int:
     from vaultkit.cache import Cache, cache_path
     from vaultkit.config import load_config
     from vaultkit.passes import discover, select
     from vaultkit.pipeline import RunOptions, Runner, files_for, iter_reports
     from vaultkit.report import as_json as report_json
-    from vaultkit.report import fails, human_summary, problems
+    from vaultkit.report import fails, human_summary, problems, text_lines
 
+    if line is not None and len(files) != 1:
+        raise ConfigError("--line needs exactly one --file: the note the cursor is in")
     root = _vault_path(vault, files)
     config = load_config(root, Path(config_path) if config_path else None)
     for f in files:
@@ -97,14 +100,17 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
             runner.close()
         cache.close()
     seconds = time.monotonic() - started
-    if as_json:
+    if as_json or output == "json":
         click.echo(json.dumps(report_json(root, reports), ensure_ascii=False, indent=None))
+    elif output == "text":
+        for row in text_lines(root, reports, line):
+            click.echo(row)
     elif diff:
         for r in reports:
             if r.diff:
                 click.echo(r.diff, nl=False)
-    for line in problems(reports):
-        click.echo(line, err=True)
+    for problem in problems(reports):
+        click.echo(problem, err=True)
     unverified = sum(f["data"].get("unverified", 0) for r in reports for f in r.findings
                      if f["kind"] == "network-unavailable")
     if unverified:
@@ -113,6 +119,21 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
     if check and fails(reports, fail_on):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+class _Line(click.ParamType):
+    """A 1-based line number, also given as `LINE:COLUMN` (what editors' caret variables hold)."""
+
+    name = "line"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        text = str(value).split(":", 1)[0].strip()
+        if not text.isdigit() or int(text) < 1:
+            self.fail(f"{value!r} is not a line number (1, 2, … or LINE:COLUMN)", param, ctx)
+        return int(text)
+
+
+LINE = _Line()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -132,6 +153,11 @@ def cli() -> None:
 @click.option("--dry-run", is_flag=True, help="Write nothing; report what would change.")
 @click.option("--diff", is_flag=True, help="Print a unified diff of what would change; writes nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+@click.option("--format", "output", type=click.Choice(["text", "json"]),
+              help="Print findings on stdout: text is one `path:line: severity [pass] message` per finding "
+                   "(editors' problem lists), json the same as --json.")
+@click.option("--line", type=LINE, metavar="N", help="With one --file: report only the AI text at line N, or "
+              "the nearest above it (an editor's cursor; `N:COLUMN` is accepted).")
 @click.option("--offline", is_flag=True, help="Make no network requests.")
 @click.option("--check", is_flag=True, help="Exit 1 when a finding at or above --fail-on exists (for CI).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,

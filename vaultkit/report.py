@@ -42,6 +42,35 @@ def as_json(vault: Path, reports: Sequence[NoteReport], extra: dict[str, Any] | 
     return doc
 
 
+def text_lines(vault: Path, reports: Sequence[NoteReport], at_line: int | None = None) -> list[str]:
+    """`path:line: severity [pass] message`, one per finding: the shape editors read as a problem list.
+
+    Lines are those of the file as vaultkit left it (where it wrote, after its own blocks). With
+    `at_line` (a line of the file as it was read: an editor's cursor), only the findings of the
+    AI text at that line, or of the nearest above it (the cursor is on its callouts).
+    """
+    out = []
+    for r in reports:
+        shown = r.cached["findings"] if r.cached else r.findings  # (`cached`: in the written file's lines)
+        span = _around(r.targets, at_line) if at_line is not None else None
+        for read, f in zip(r.findings, shown):
+            if span is not None and not span[0] <= read["line"] <= span[1]:
+                continue
+            message = " ".join(str(f["message"]).split())  # one finding, one line
+            out.append(f"{vault / r.path}:{f['line']}: {f['severity']} [{f['pass']}] {message}")
+    return out
+
+
+def _around(targets: Sequence[dict[str, Any]], line: int) -> tuple[int, int]:
+    """The lines of the target holding `line`, else of the last one starting above it; (0, -1): none."""
+    above = [t for t in targets if t["line"] <= line]
+    inside = [t for t in above if line <= t["end_line"]]
+    if not above:
+        return (0, -1)
+    best = (inside or above)[-1]
+    return (best["line"], best["end_line"])
+
+
 def problems(reports: Sequence[NoteReport]) -> list[str]:
     """One `path: reason` line per note that could not be processed."""
     return [f"{r.path}: {r.error}" for r in reports if r.status != "ok"]
