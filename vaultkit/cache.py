@@ -53,6 +53,10 @@ class Cache:
                     digest TEXT, fingerprint TEXT, report TEXT);
                 CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT);
                 CREATE TABLE IF NOT EXISTS lookups (key TEXT PRIMARY KEY, value TEXT, expires REAL);
+                CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started REAL, command TEXT,
+                    complete INTEGER DEFAULT 1);
+                CREATE TABLE IF NOT EXISTS journal (run INTEGER, path TEXT, before BLOB, after TEXT,
+                    PRIMARY KEY (run, path));
                 """
             )
             row = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
@@ -137,6 +141,72 @@ class Cache:
         with self.lock, self.db:
             self.db.execute("INSERT OR REPLACE INTO lookups VALUES (?,?,?)",
                             (key, json.dumps(value, sort_keys=True, default=str), time.time() + ttl))
+
+    # --- the undo journal: each writing run's previous bytes of the notes it changed --------------
+
+    def begin_run(self, command: str) -> int | None:
+        """A new journal entry for a run that may write; None without a cache (nothing can be undone)."""
+        if self.db is None:
+            return None
+        with self.lock, self.db:
+            cur = self.db.execute("INSERT INTO runs (started, command) VALUES (?, ?)", (time.time(), command))
+        return cur.lastrowid
+
+    def journal(self, run: int, rows: list[tuple[str, bytes, bytes]], complete: bool = True) -> None:
+        """Keep notes' bytes from before the run wrote them: (path, before, after) rows, in one
+        transaction; `complete=False` marks the run as kept only in part."""
+        if self.db is None or (not rows and complete):
+            return
+        try:
+            with self.lock, self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany("INSERT OR REPLACE INTO journal VALUES (?,?,?,?)",
+                                    [(run, path, before, digest(after)) for path, before, after in rows])
+                if not complete:
+                    self.db.execute("UPDATE runs SET complete=0 WHERE id=?", (run,))
+        except sqlite3.Error:
+            pass  # a journal that cannot be written costs the undo of these notes, never the run
+
+    def end_run(self, run: int, keep: int, max_bytes: int) -> None:
+        """Forget the run if it wrote nothing, then the oldest runs beyond `keep` runs or `max_bytes`."""
+        if self.db is None:
+            return
+        with self.lock, self.db:
+            if self.db.execute("SELECT 1 FROM journal WHERE run=? LIMIT 1", (run,)).fetchone() is None:
+                self.db.execute("DELETE FROM runs WHERE id=?", (run,))
+            sizes = self.db.execute(
+                "SELECT r.id, COALESCE(SUM(LENGTH(j.before)), 0) FROM runs r LEFT JOIN journal j ON j.run = r.id "
+                "GROUP BY r.id ORDER BY r.id DESC").fetchall()
+            total = 0
+            for i, (rid, size) in enumerate(sizes):
+                total += size
+                if i >= keep or (i > 0 and total > max_bytes):
+                    self.forget_run(rid)
+
+    def runs(self) -> list[tuple[int, float, str, bool, int, int]]:
+        """Recorded runs, newest first: (id, started, command, complete, notes, bytes)."""
+        if self.db is None:
+            return []
+        with self.lock:
+            return [(r[0], r[1], r[2], bool(r[3]), r[4], r[5]) for r in self.db.execute(
+                "SELECT r.id, r.started, r.command, r.complete, COUNT(j.path), COALESCE(SUM(LENGTH(j.before)), 0) "
+                "FROM runs r LEFT JOIN journal j ON j.run = r.id GROUP BY r.id ORDER BY r.id DESC")]
+
+    def journal_of(self, run: int) -> list[tuple[str, bytes, str]]:
+        """A run's (path, bytes before, digest of the bytes it wrote)."""
+        if self.db is None:
+            return []
+        with self.lock:
+            return [(r[0], bytes(r[1]), r[2]) for r in
+                    self.db.execute("SELECT path, before, after FROM journal WHERE run=? ORDER BY path", (run,))]
+
+    def forget_run(self, run: int) -> None:
+        """Drop a run from the journal (undone, or too old to keep)."""
+        if self.db is None:
+            return
+        with self.lock, self.db:
+            self.db.execute("DELETE FROM journal WHERE run=?", (run,))
+            self.db.execute("DELETE FROM runs WHERE id=?", (run,))
 
     def close(self) -> None:
         """Close the database."""

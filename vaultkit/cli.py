@@ -63,6 +63,14 @@ def _vault_path(vault: str | None, files: Sequence[str]) -> Path:
     return Path(".")
 
 
+def _command(mode: str, only: Sequence[str], skip: Sequence[str], files: Sequence[str]) -> str:
+    """How `undo --list` names a run."""
+    parts = [f"vaultkit {mode}", *(f"--only {n}" for n in only), *(f"--skip {n}" for n in skip)]
+    if files:
+        parts.append(f"--file {files[0]}" + (f" (+{len(files) - 1})" if len(files) > 1 else ""))
+    return " ".join(parts)
+
+
 def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Sequence[str] = (),
              files: Sequence[str] = (), dry_run: bool = False, diff: bool = False, as_json: bool = False,
              offline: bool = False, check: bool = False, fail_on: str = "error", jobs: int = 1,
@@ -91,6 +99,9 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
     started = time.monotonic()
     try:
         runner = Runner(root, config, chosen, options, cache, [p.name for p in installed])
+        if options.writes and not no_cache:
+            runner.journal = cache if cache.db is not None else Cache(cache_path(root))
+            runner.run_id = runner.journal.begin_run(_command(mode, only, skip, files))
         notes = files_for(root, config, options)
         progress = Progress(len(notes))
         reports = iter_reports(runner, notes, progress)
@@ -98,6 +109,10 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
     finally:
         if "runner" in locals():
             runner.close()
+            if runner.run_id is not None:
+                runner.journal.end_run(runner.run_id, config.undo.keep_runs, int(config.undo.max_mb * 1e6))
+            if runner.journal is not cache:
+                runner.journal.close()
         cache.close()
     seconds = time.monotonic() - started
     if as_json or output == "json":
@@ -186,6 +201,46 @@ def clean(vault: str | None, **kwargs: Any) -> int:
     Example: vaultkit clean ~/Notes --dry-run --diff
     """
     return _execute("clean", vault, **kwargs)
+
+
+@cli.command()
+@click.argument("vault", required=False, type=click.Path(file_okay=False))
+@click.option("--list", "listing", is_flag=True, help="Show the runs the journal keeps, newest first.")
+def undo(vault: str | None, listing: bool) -> int:
+    """Put the notes back as they were before vaultkit's last writing run (run or clean).
+
+    A note a person changed since is left alone and named. Exit 1 when a note could not be restored.
+    Example: vaultkit undo ~/Notes --list
+    """
+    from datetime import datetime
+
+    from vaultkit.cache import Cache, cache_path
+    from vaultkit.undo import undo_last
+
+    root = _vault_path(vault, ())
+    cache = Cache(cache_path(root))
+    try:
+        if listing:
+            runs = cache.runs()
+            if not runs:
+                click.echo("vaultkit: the journal is empty — nothing to undo", err=True)
+            for rid, started, command, complete, count, size in runs:
+                when = datetime.fromtimestamp(started).strftime("%Y-%m-%d %H:%M:%S")
+                part = "" if complete else "  (kept only in part: over [undo] max_mb)"
+                click.echo(f"{rid:>5}  {when}  {count} notes  {size / 1e6:.2f} MB  {command}{part}")
+            return EXIT_OK
+        run, done = undo_last(root, cache)
+    finally:
+        cache.close()
+    if run is None:
+        click.echo("vaultkit: the journal is empty — nothing to undo (runs with --no-cache keep none)", err=True)
+        return EXIT_OK
+    for r in done:
+        if not r.restored:
+            click.echo(f"{r.path}: not restored: {r.reason}", err=True)
+    restored = sum(r.restored for r in done)
+    click.echo(f"vaultkit: undid run {run}: {restored} notes restored, {len(done) - restored} left as they are", err=True)
+    return EXIT_OK if restored == len(done) else EXIT_FINDINGS
 
 
 @cli.command()

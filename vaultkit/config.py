@@ -52,6 +52,14 @@ class WatchConfig:
 
 
 @dataclass(frozen=True)
+class UndoConfig:
+    """`[undo]`: how much of its own writing vaultkit keeps so that `vaultkit undo` can take it back."""
+
+    keep_runs: int = 20  # the most recent writing runs kept in the journal
+    max_mb: float = 200.0  # the journal's size; a run past it is kept only in part
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; `passes` maps a pass id to its own option table."""
 
@@ -59,6 +67,7 @@ class Config:
     net: NetConfig = field(default_factory=NetConfig)
     llm: LlmConfig = field(default_factory=LlmConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
+    undo: UndoConfig = field(default_factory=UndoConfig)
     passes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str = "defaults"
 
@@ -76,6 +85,7 @@ _SECTIONS: dict[str, type] = {
     "net": NetConfig,
     "llm": LlmConfig,
     "watch": WatchConfig,
+    "undo": UndoConfig,
 }
 
 

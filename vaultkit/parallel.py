@@ -16,9 +16,10 @@ _RUNNER: Runner | None = None
 CHUNK = 64  # notes per task: few enough round trips, small enough for a steady progress bar
 
 
-def _init(path: object) -> None:
+def _init(path: object, journal: object) -> None:
     assert _RUNNER is not None
     _RUNNER.cache = Cache(path)  # type: ignore[arg-type]  # SQLite connections must not cross a fork
+    _RUNNER.journal = _RUNNER.cache if journal == path else Cache(journal)  # type: ignore[arg-type]
 
 
 def _chunk(notes: list[NoteFile]) -> list[NoteReport]:
@@ -45,7 +46,7 @@ def run_parallel(runner: Runner, todo: list[NoteFile],
     out = []
     try:
         with ProcessPoolExecutor(runner.options.jobs, mp_context=ctx, initializer=_init,
-                                 initargs=(runner.cache.path,)) as pool:
+                                 initargs=(runner.cache.path, runner.journal.path)) as pool:
             chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
             for chunk, reports in zip(chunks, pool.map(_chunk, chunks)):
                 for nf, rep in zip(chunk, reports):

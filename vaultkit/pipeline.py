@@ -110,6 +110,11 @@ class Runner:
         # _with_vault_steps): such a note is held back until the vault step has run.
         self.hold: frozenset[str] = frozenset()
         self.memo: dict[str, Any] = {}  # pass results of the first phase, by cache key, for the second
+        self.run_id: int | None = None  # the undo journal's entry for this run, when it may write
+        self.journal = self.cache  # where the journal is kept (clean runs use no cache but keep one)
+        self.undo_rows: list[tuple[str, bytes, bytes]] = []  # written notes' previous bytes, not yet kept
+        self.undo_bytes = 0
+        self.undo_complete = True
         # On a cold cache every lookup would miss (and a miss costs a read while other workers write).
         self.lookups_pay = self.cache.has_results()
         self._session: Any = None
@@ -121,9 +126,25 @@ class Runner:
         )
 
     def flush(self) -> None:
-        """Write the pass results gathered so far to the cache."""
+        """Write the pass results and the undo journal gathered so far to the cache."""
         self.cache.put_results(self.pending)
         self.pending = []
+        if self.run_id is not None:
+            self.journal.journal(self.run_id, self.undo_rows, self.undo_complete)
+            self.undo_rows = []
+
+    def _keep_for_undo(self, rel: str, before: bytes, after: bytes) -> None:
+        """Queue a written note's previous bytes for the journal, within `[undo] max_mb` (shared out
+        among worker processes); past it, the run is kept only in part."""
+        limit = self.config.undo.max_mb * 1e6 / max(self.options.jobs, 1)
+        if self.undo_bytes + len(before) > limit:
+            self.undo_complete = False
+            return
+        self.undo_bytes += len(before)
+        self.undo_rows.append((rel, before, after))
+        if len(self.undo_rows) >= 64:  # (a long run in one process: kept as it goes, not held in memory)
+            self.journal.journal(self.run_id, self.undo_rows)  # type: ignore[arg-type]  # set when called
+            self.undo_rows = []
 
     def context(self, p: Registered) -> Context:
         """The context a pass sees: its own options, the offline flag, the config, network and lookups."""
@@ -302,6 +323,8 @@ class Runner:
                 report.written = replace_note(nf.path, raw, new)
             except NoteError as exc:
                 report.status, report.error = "error", str(exc)
+            if report.written and self.run_id is not None:
+                self._keep_for_undo(nf.rel, raw, new)
         return report
 
 

@@ -1,0 +1,137 @@
+"""`vaultkit undo`: the journal of previous bytes, restoring the last writing run, refusing notes a
+person changed since, `--list`, and the journal's bounds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from support import REPO, copy_tree, snapshot, write_note
+
+VK = Callable[..., tuple[int, str, str]]
+
+ANSWER = "# Notes\n\nMy own line.\n\n> [!ai]+ Answer\n> Groq's LPU delivers 750 tokens per second on Llama models.\n"
+
+
+def _run(vk: VK, root: Path, *flags: object) -> None:
+    code, _, err = vk("run", root, "--offline", "--only", "claims", *flags)
+    assert code == 0, err
+
+
+def test_undo_restores_every_note_of_the_last_run_byte_for_byte(vk: VK, tmp_path: Path) -> None:
+    root = copy_tree(REPO / "sample_vault", tmp_path / "vault")
+    before = snapshot(root)
+    code, _, err = vk("run", root, "--offline", "--jobs", "2")  # written (and journaled) by worker processes
+    assert code == 0, err
+    after = snapshot(root)
+    changed = sorted(p for p in before if before[p] != after[p])
+    assert changed
+    code, out, err = vk("undo", root, "--list")
+    assert code == 0 and f"{len(changed)} notes" in out and "vaultkit run" in out
+    code, _, err = vk("undo", root)
+    assert code == 0, err
+    assert f"{len(changed)} notes restored, 0 left as they are" in err
+    assert snapshot(root) == before
+    code, _, err = vk("undo", root)  # the run is gone from the journal
+    assert code == 0 and "nothing to undo" in err
+
+
+def test_a_note_changed_since_is_named_and_left_alone(vk: VK, tmp_path: Path) -> None:
+    a = write_note(tmp_path, "a.md", ANSWER)
+    b = write_note(tmp_path, "b.md", ANSWER.replace("Groq's", "Cerebras's"))
+    original_b = b.read_bytes()
+    _run(vk, tmp_path)
+    edited = a.read_text(encoding="utf-8") + "\nA line I typed after vaultkit wrote.\n"
+    a.write_text(edited, encoding="utf-8")
+    code, _, err = vk("undo", tmp_path)
+    assert code == 1
+    assert "a.md: not restored: changed since vaultkit wrote it — left as it is" in err
+    assert a.read_text(encoding="utf-8") == edited  # the person's text wins
+    assert b.read_bytes() == original_b
+
+
+def test_each_undo_walks_one_writing_run_back(vk: VK, tmp_path: Path) -> None:
+    a = write_note(tmp_path, "a.md", ANSWER)
+    _run(vk, tmp_path)
+    b = write_note(tmp_path, "b.md", ANSWER)
+    _run(vk, tmp_path)  # writes b only
+    _run(vk, tmp_path)  # writes nothing: no journal entry
+    assert vk("undo", tmp_path)[0] == 0
+    assert b.read_text(encoding="utf-8") == ANSWER and a.read_text(encoding="utf-8") != ANSWER
+    assert vk("undo", tmp_path)[0] == 0
+    assert a.read_text(encoding="utf-8") == ANSWER
+
+
+def test_undo_never_takes_back_a_persons_edit_made_between_runs(vk: VK, tmp_path: Path) -> None:
+    note = write_note(tmp_path, "a.md", ANSWER)
+    _run(vk, tmp_path)
+    edited = note.read_bytes().replace(b"750 tokens", b"800 tokens")  # a person edits the answer
+    note.write_bytes(edited)
+    _run(vk, tmp_path)  # vaultkit updates its callout
+    assert vk("undo", tmp_path)[0] == 0
+    assert note.read_bytes() == edited  # back to the person's edit
+    code, _, err = vk("undo", tmp_path)  # the first run wrote under the older text: refused
+    assert code == 1 and "changed since vaultkit wrote it" in err
+    assert note.read_bytes() == edited
+
+
+def test_clean_is_undone_too(vk: VK, tmp_path: Path) -> None:
+    note = write_note(tmp_path, "a.md", ANSWER)
+    _run(vk, tmp_path)
+    with_callouts = note.read_bytes()
+    code, _, err = vk("clean", tmp_path)
+    assert code == 0, err
+    assert note.read_text(encoding="utf-8") == ANSWER
+    code, out, _ = vk("undo", tmp_path, "--list")
+    assert out.splitlines()[0].endswith("vaultkit clean")
+    assert vk("undo", tmp_path)[0] == 0
+    assert note.read_bytes() == with_callouts
+
+
+def test_runs_that_write_nothing_keep_nothing(vk: VK, tmp_path: Path) -> None:
+    write_note(tmp_path, "a.md", ANSWER)
+    _run(vk, tmp_path, "--dry-run")
+    _run(vk, tmp_path, "--no-cache")  # writes, but keeps no cache and so no journal
+    code, out, err = vk("undo", tmp_path, "--list")
+    assert code == 0 and out == "" and "journal is empty" in err
+
+
+def test_the_journal_keeps_only_the_newest_runs(vk: VK, tmp_path: Path) -> None:
+    (tmp_path / "vault").mkdir()
+    root = tmp_path / "vault"
+    config = tmp_path / "undo.toml"
+    config.write_text("[undo]\nkeep_runs = 2\n", encoding="utf-8")
+    for i in range(3):
+        write_note(root, f"n{i}.md", ANSWER)
+        _run(vk, root, "--config", config)
+    code, out, _ = vk("undo", root, "--list")
+    assert len(out.splitlines()) == 2
+
+
+def test_a_run_past_the_size_bound_is_kept_in_part_and_older_runs_make_room(vk: VK, tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    config = tmp_path / "undo.toml"
+    note = ANSWER + "\n" + "My long own paragraph. " * 40 + "\n"  # about 1 KB
+    config.write_text("[undo]\nmax_mb = 0.0025\n", encoding="utf-8")  # two such notes
+    write_note(root, "old.md", note)
+    _run(vk, root, "--config", config, "--jobs", "1")
+    for i in range(3):
+        write_note(root, f"n{i}.md", note)
+    _run(vk, root, "--config", config, "--jobs", "1")
+    code, out, _ = vk("undo", root, "--list")
+    rows = out.splitlines()
+    assert len(rows) == 1 and "2 notes" in rows[0] and "kept only in part" in rows[0]  # the old run made room
+    code, _, err = vk("undo", root)
+    assert code == 0 and "2 notes restored" in err
+    assert sum((root / f"n{i}.md").read_text(encoding="utf-8") == note for i in range(3)) == 2
+
+
+def test_a_run_in_worker_processes_is_journaled_too(vk: VK, tmp_path: Path) -> None:
+    for i in range(60):  # past the size where a run goes parallel
+        write_note(tmp_path, f"n{i:02}.md", ANSWER)
+    before = snapshot(tmp_path)
+    _run(vk, tmp_path, "--jobs", "2")
+    assert snapshot(tmp_path) != before
+    code, _, err = vk("undo", tmp_path)
+    assert code == 0 and "60 notes restored" in err
+    assert snapshot(tmp_path) == before
