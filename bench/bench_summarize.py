@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import functools
 import random
+import re
 import statistics
 import sys
 import time
@@ -31,7 +32,7 @@ from vaultkit.vault import scan
 from vaultkit_plugins import _minhash as mh
 from vaultkit_plugins import summaries
 from vaultkit_plugins._sentences import sentences
-from vaultkit_plugins._summarize import centrality, pick, words
+from vaultkit_plugins._summarize import centrality, pick
 from vaultkit_plugins._summarize import rank as rank_
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,8 +114,8 @@ class Words:
 
     @staticmethod
     def to_words(text: str) -> tuple[str, ...]:
-        """The words our ranking sees."""
-        return tuple(words(text))
+        """Words as our ranking sees them (lower-cased runs of letters and digits)."""
+        return tuple(re.findall(r"[^\W_]+", text.lower()))
 
 
 def sumy_rankers(path: str) -> tuple[str, Callable[[list[str], int, str], list[int]]]:

@@ -34,38 +34,35 @@ def script(text: str) -> str:
     return best[1] if best[0] else "unknown"
 
 
-_ASCII_WORD = re.compile(r"[a-z0-9]+")
-_WORD = re.compile(r"[^\W_]+")
-_BIGRAM = re.compile(f"(?=({_DENSE.pattern}{_DENSE.pattern}))")
 _URL = re.compile(r"https?://[^\s\x00]+")
 _END = "\x00"  # ends each sentence in a joined text
-_ASCII_TOKEN = re.compile(r"\x00|[a-z0-9]+")
-_TOKEN = re.compile(r"\x00|[^\W_]+")
+_OTHER, _LETTER, _PACKED, _STOP = 0, 1, 2, 3  # character classes: words are runs of _LETTER
+_DENSE_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x0E00, 0x0EFF),
+                 (0x1000, 0x109F), (0x1780, 0x17FF))  # = _DENSE
+_tables: Any = None
+
+
+def _character_tables() -> tuple[Any, Any, Any]:
+    """Class and lower case of every BMP character, and the hashing multipliers (built once)."""
+    global _tables
+    if _tables is None:
+        np = mh._numpy()
+        chars = [chr(i) for i in range(0x10000)]
+        kind = np.array([_LETTER if c.isalnum() else _OTHER for c in chars], dtype=np.uint8)
+        for lo, hi in _DENSE_RANGES:
+            kind[lo:hi + 1] = np.where(kind[lo:hi + 1] == _LETTER, _PACKED, kind[lo:hi + 1])
+        kind[0] = _STOP
+        lower = np.array([ord(c.lower()) if len(c.lower()) == 1 else i for i, c in enumerate(chars)], dtype=np.uint64)
+        multipliers = np.random.default_rng(20261125).integers(1, 2**63, size=66, dtype=np.uint64) | np.uint64(1)
+        _tables = (kind, lower, multipliers)
+    return _tables
 
 
 def size(text: str) -> int:
-    """Words (as `words` finds them), counted alike in every script: where words have no spaces, two
-    characters count as one (so `min_words` and the budget mean about as much Chinese as English)."""
-    if "://" in text:
-        text = _URL.sub(" ", text)
-    if text.isascii():
-        return len(_ASCII_WORD.findall(text.lower()))
-    folded = text.casefold()
-    dense = len(_DENSE.findall(folded))
-    return len(_WORD.findall(_DENSE.sub(" ", folded) if dense else folded)) + (dense + 1) // 2
-
-
-def words(text: str) -> list[str]:
-    """A sentence's words for ranking, case folded, URLs gone; where words have no spaces,
-    overlapping character pairs (the usual unit for Chinese and Japanese search)."""
-    if "://" in text:
-        text = _URL.sub(" ", text)
-    if text.isascii():
-        return _ASCII_WORD.findall(text.lower())
-    folded = text.casefold()
-    if not _DENSE.search(folded):
-        return _WORD.findall(folded)
-    return _WORD.findall(_DENSE.sub(" ", folded)) + _BIGRAM.findall(folded)
+    """Words (runs of letters and digits, URLs left out), counted alike in every script: where words
+    have no spaces, two characters count as one (so `min_words` and the budget mean about as much
+    Chinese as English)."""
+    return int(encode([text]).sizes[0])
 
 
 class Encoded(NamedTuple):
@@ -78,30 +75,50 @@ class Encoded(NamedTuple):
 
 
 def encode(sentences: Sequence[str]) -> Encoded:
-    """Every sentence's `words` as ids, in one regex pass over the joined text where it can be."""
+    """Every sentence's words as ids, for all sentences at once in numpy, with no Python object per
+    word: lower-cased runs of letters and digits (URLs left out) and, where a script has no spaces,
+    overlapping character pairs (the usual unit for Chinese and Japanese search). A word's id
+    comes from a fixed hash of its characters, so ids and their order are the same in every run."""
     np = mh._numpy()
-    if not sentences:
-        return Encoded(np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64), 0, [])
+    kind_of, lower_of, mult = _character_tables()
+    n = len(sentences)
     joined = _END.join(sentences) + _END
-    if joined.count(_END) != len(sentences):  # a sentence holding the end mark itself
+    if joined.count(_END) != max(n, 1):  # a sentence holding the end mark itself
         joined = _END.join(s.replace(_END, " ") for s in sentences) + _END
     if "://" in joined:
         joined = _URL.sub(" ", joined)
-    dense = False
-    if joined.isascii():
-        flat = _ASCII_TOKEN.findall(joined.lower())
-    elif not _DENSE.search(joined):
-        flat = _TOKEN.findall(joined.casefold())
-    else:  # character pairs must not run across a sentence end: one sentence at a time
-        flat = [w for s in sentences for w in (*words(s), _END)]
-        dense = True
-    vocab = {w: i for i, w in enumerate(dict.fromkeys(flat))}  # in order of first use: deterministic
-    ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
-    end = ids == vocab[_END]
-    ends = np.flatnonzero(end)
-    lengths = np.diff(np.concatenate(([-1], ends))) - 1
-    sizes = [size(s) for s in sentences] if dense else lengths.tolist()  # (there, a word count is the size)
-    return Encoded(ids[~end], np.concatenate(([0], np.cumsum(lengths))), len(vocab), sizes)
+    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    small = points < 0x10000
+    kind = np.where(small, kind_of[np.where(small, points, 0)], _OTHER)
+    lower = np.where(small, lower_of[np.where(small, points, 0)], points.astype(np.uint64))
+    if not small.all():  # outside the BMP (rare): ask Python about each such character
+        for i in np.flatnonzero(~small):
+            kind[i] = _LETTER if chr(int(points[i])).isalnum() else _OTHER
+    ends = np.flatnonzero(kind == _STOP)
+    letter = kind == _LETTER
+    # Words: runs of letters, hashed from each character and its place in the word.
+    first = letter & ~np.concatenate(([False], letter[:-1]))
+    at = np.flatnonzero(letter)
+    run = np.cumsum(first)[at] - 1
+    word_starts = np.flatnonzero(first)
+    offset = at - word_starts[run]
+    values = lower[at] * (mult[offset & 63] + (offset >> 6).astype(np.uint64))
+    word_hash = np.add.reduceat(values, np.flatnonzero(first[at])) if len(at) else np.zeros(0, np.uint64)
+    word_hash += np.bincount(run, minlength=len(word_starts)).astype(np.uint64) * mult[64]
+    # Character pairs where a script has no spaces.
+    packed = kind == _PACKED
+    pair = np.flatnonzero(packed[:-1] & packed[1:])
+    pair_hash = lower[pair] * mult[0] + lower[pair + 1] * mult[1] + mult[65]
+    position = np.concatenate((word_starts, pair))
+    order = np.argsort(position, kind="stable")
+    hashes = np.concatenate((word_hash, pair_hash))[order]
+    sentence = np.searchsorted(ends, position[order])
+    vocabulary, ids = np.unique(hashes, return_inverse=True)
+    counts = np.bincount(sentence, minlength=n)[:n]
+    words = np.bincount(np.searchsorted(ends, word_starts), minlength=n)[:n]
+    halves = np.bincount(np.searchsorted(ends, np.flatnonzero(packed)), minlength=n)[:n]
+    sizes = (words + (halves + 1) // 2).tolist()
+    return Encoded(ids.astype(np.int64), np.concatenate(([0], np.cumsum(counts))), len(vocabulary), sizes)
 
 
 def similarity(encoded: Encoded) -> Any:

@@ -18,7 +18,7 @@ from vaultkit import Context, Display, Finding, Note, PassResult, Target
 from ._md import escape
 from ._refs import MARKERS
 from ._sentences import sentences
-from ._summarize import encode, pick, rank, script, similarity, size
+from ._summarize import encode, pick, rank, script, similarity
 from ._units import units
 
 OPTIONS = {"mode": "extractive", "min_words": 150, "budget": 60, "placement": "heading"}
@@ -151,7 +151,7 @@ def _unsegmented(unit: Unit, budget: int) -> Finding:
     """No summary where the sentences cannot be trusted: a script that marks no sentence ends (Thai,
     Lao), or no sentence short enough to be one (the segmenter found too few ends)."""
     kind = script(" ".join(unit.sentences[:5]))
-    shortest = min(size(s) for s in unit.sentences)
+    shortest = min(unit.sizes)
     if kind in UNSEGMENTED:
         why = f"{kind} text marks no sentence ends, so vaultkit cannot pick sentences from it"
     else:
