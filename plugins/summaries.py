@@ -23,9 +23,9 @@ from ._units import units
 
 OPTIONS = {"mode": "extractive", "min_words": 150, "budget": 60, "placement": "heading"}
 MODES = ("extractive", "llm")
-PLACEMENTS = ("heading", "target")
+PLACEMENTS = ("heading", "target")  # under the section's heading, or after the target (its callout)
 UNSEGMENTED = ("Thai", "Lao")  # scripts that end sentences with a space, not a mark
-_NO_STOPS = re.compile("[\u0e00-\u0eff]")  # their letters  # under the section's heading, or after the target (its callout)
+_NO_STOPS = re.compile("[\u0e00-\u0eff]")  # their letters
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`|" + MARKERS.pattern)
 _EMBED = re.compile(r"!\[\[[^\]]*\]\]|!\[[^\]]*\]\([^)]*\)")  # an embedded image or note is no text
 _WIKILINK = re.compile(r"\[\[(?:[^\]|]*\|)?([^\]]*)\]\]")
@@ -69,7 +69,7 @@ class Summary(NamedTuple):
 class SummariesPass:
     """Summarises each long AI answer and each long section in it."""
 
-    version = "1"
+    version = "2"
     options = OPTIONS
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:
@@ -85,10 +85,11 @@ class SummariesPass:
                 chosen = []
             else:
                 chosen = pick(unit.sentences, budget, scores=rank(unit.similarity), sizes=unit.sizes)
-            if chosen:
-                todo.append((unit, " ".join(plain(unit.sentences[i]) for i in chosen)))
-            else:
-                findings.append(_unsegmented(unit, budget))
+            text = " ".join(filter(None, (plain(unit.sentences[i]) for i in chosen)))
+            if text:
+                todo.append((unit, text))
+            elif not chosen:
+                findings.append(_unsegmented(unit, budget))  # (chosen, but only markup: nothing to say)
         made = [Summary(text, "extractive") for _, text in todo]
         cacheable = True
         if mode == "llm" and todo:

@@ -149,6 +149,16 @@ def run_json(vk: Callable[..., tuple[int, str, str]], *args: object) -> tuple[in
     return code, json.loads(out), err
 
 
+def note_findings(vk: Callable[..., tuple[int, str, str]], root: Path, *args: object,
+                  path: str = "a.md") -> list[dict[str, Any]]:
+    """`vaultkit run ROOT ARGS --json` -> the findings of one note, which must have been processed."""
+    code, doc, err = run_json(vk, "run", root, *args)
+    assert code == 0, err
+    note = by_path(doc)[path]
+    assert note["status"] == "ok", note
+    return list(note["findings"])
+
+
 def by_path(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {n["path"]: n for n in doc["notes"]}
 

@@ -11,7 +11,7 @@ import pytest
 
 from linkserver import closed_port
 from llmserver import REFUSAL, LlmServer, claims_reply, numbered
-from support import by_path, run_json, write_note
+from support import note_findings, write_note
 from vaultkit.cache import Cache
 from vaultkit.config import LlmConfig
 from vaultkit.llm import ChatClient, LlmError, json_reply
@@ -204,11 +204,7 @@ def _vault(tmp_path: Path, base_url: str, *, llm_table: bool = True, extra: str 
 
 
 def _run(vk: VK, root: Path, config: Path, *flags: str) -> list[dict[str, Any]]:
-    code, doc, err = run_json(vk, "run", root, "--only", "claims", "--config", config, *flags)
-    assert code == 0, err
-    note = by_path(doc)["a.md"]
-    assert note["status"] == "ok", note
-    return list(note["findings"])
+    return note_findings(vk, root, "--only", "claims", "--config", config, *flags)
 
 
 def _kinds(findings: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from llmserver import LlmServer
-from support import CORPUS, by_path, note_of, run_json, snapshot, write_note
+from support import CORPUS, by_path, note_findings, note_of, run_json, snapshot, write_note
 from vaultkit_plugins._faithful import new_names, new_numbers, rejection
 from vaultkit_plugins._sentences import sentences
 from vaultkit_plugins._summarize import size
@@ -280,11 +280,7 @@ def _llm_vault(tmp_path: Path, base_url: str) -> tuple[Path, Path]:
 
 
 def _online(vk: VK, root: Path, config: Path, *flags: str) -> list[dict[str, Any]]:
-    code, doc, err = run_json(vk, "run", root, "--only", "summaries", "--config", config, *flags)
-    assert code == 0, err
-    note = by_path(doc)["a.md"]
-    assert note["status"] == "ok", note
-    return list(note["findings"])
+    return note_findings(vk, root, "--only", "summaries", "--config", config, *flags)
 
 
 def _section(prompt: str) -> str:
