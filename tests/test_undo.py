@@ -135,3 +135,17 @@ def test_a_run_in_worker_processes_is_journaled_too(vk: VK, tmp_path: Path) -> N
     code, _, err = vk("undo", tmp_path)
     assert code == 0 and "60 notes restored" in err
     assert snapshot(tmp_path) == before
+
+
+def test_a_note_written_twice_in_one_run_goes_back_to_before_the_first_write(tmp_path: Path) -> None:
+    """A big run's fix-up writes some notes a second time: undo must reach the bytes before the first."""
+    from vaultkit.cache import Cache
+    from vaultkit.text import digest
+
+    cache = Cache(tmp_path / "cache.sqlite")
+    run = cache.begin_run("vaultkit run")
+    assert run is not None
+    cache.journal(run, [("a.md", b"person", b"first write")])
+    cache.journal(run, [("a.md", b"first write", b"second write")])
+    assert cache.journal_of(run) == [("a.md", b"person", digest(b"second write"))]
+    cache.close()

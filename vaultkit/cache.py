@@ -160,7 +160,9 @@ class Cache:
         try:
             with self.lock, self.db:
                 self.db.execute("BEGIN")
-                self.db.executemany("INSERT OR REPLACE INTO journal VALUES (?,?,?,?)",
+                # A note written twice in one run (a big run's fix-up) keeps its first `before`.
+                self.db.executemany("INSERT INTO journal VALUES (?,?,?,?) ON CONFLICT (run, path) "
+                                    "DO UPDATE SET after = excluded.after",
                                     [(run, path, before, digest(after)) for path, before, after in rows])
                 if not complete:
                     self.db.execute("UPDATE runs SET complete=0 WHERE id=?", (run,))
