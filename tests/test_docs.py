@@ -42,3 +42,19 @@ def test_readme_commands_use_python_311_and_sample_vault() -> None:
     assert ".venv/bin/pytest" in README
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text(encoding="utf-8")
     assert "pip install -q -e '.[test]' && .venv/bin/pytest -q" in ci
+
+
+def test_the_service_files_in_the_readme_parse_and_run_the_daemon() -> None:
+    """The systemd unit and the launchd plist users paste must be valid and start `vaultkit watch`."""
+    import configparser
+    import plistlib
+    import re
+
+    unit = re.search(r"```ini\n(.*?)```", README, re.S)
+    plist = re.search(r"```xml\n(.*?)```", README, re.S)
+    assert unit and plist
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(unit.group(1))
+    assert " watch " in parser["Service"]["ExecStart"] and parser["Service"]["KillSignal"] == "SIGTERM"
+    agent = plistlib.loads(plist.group(1).encode())
+    assert agent["ProgramArguments"][1:3] == ["watch", "/Users/you/Notes"] and agent["RunAtLoad"] is True

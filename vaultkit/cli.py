@@ -205,6 +205,67 @@ def clean(vault: str | None, **kwargs: Any) -> int:
 
 @cli.command()
 @click.argument("vault", required=False, type=click.Path(file_okay=False))
+@click.option("--only", multiple=True, metavar="NAME", help="Run only this pass (repeatable).")
+@click.option("--skip", multiple=True, metavar="NAME", help="Do not run this pass (repeatable).")
+@click.option("--offline", is_flag=True, help="Make no network requests.")
+@click.option("--quiet-seconds", type=click.FloatRange(0), default=None, metavar="S",
+              help="Write only after a note has been unchanged this long (default: [watch] quiet_seconds, 5).")
+@click.option("--polling", is_flag=True, help="Poll for changes instead of OS events (WSL, network drives).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: a line per action on stderr; json: one JSON object per action on stdout.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file instead of VAULT/.vaultkit.toml.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+def watch(vault: str | None, only: Sequence[str], skip: Sequence[str], offline: bool, quiet_seconds: float | None,
+          polling: bool, log_format: str, config_path: str | None, no_cache: bool) -> int:
+    """Watch a vault and process each note a moment after it is saved, until Ctrl-C or SIGTERM.
+
+    Example: vaultkit watch ~/Notes --offline --quiet-seconds 2
+    """
+    import signal
+    import threading
+    from datetime import datetime
+
+    from vaultkit.config import load_config
+    from vaultkit.passes import discover, select
+    from vaultkit.pipeline import RunOptions
+    from vaultkit.watch import watch as run_watch
+
+    root = _vault_path(vault, ())
+    config = load_config(root, Path(config_path) if config_path else None)
+    installed = discover()
+    chosen = select(installed, only, skip, config)
+    options = RunOptions("run", offline=offline, jobs=1, use_cache=not no_cache)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if stop.is_set():
+            return
+        stop.set()
+        log({"action": "stopping", "why": signal.Signals(signum).name})
+
+    def log(record: dict[str, Any]) -> None:
+        record = {"time": datetime.now().isoformat(timespec="milliseconds"), **record}
+        if log_format == "json":
+            click.echo(json.dumps(record, ensure_ascii=False))
+            return
+        details = [str(record[k]) for k in ("note", "action") if k in record]
+        if "why" in record:
+            details.append(f"({record['why']})")
+        if "ms" in record:
+            details.append(f"{record['ms']} ms")
+        click.echo(f"{record['time'][11:19]} " + " ".join(details), err=True)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
+    quiet = config.watch.quiet_seconds if quiet_seconds is None else quiet_seconds
+    run_watch(root, config, chosen, options, quiet=quiet, polling=polling, log=log, stop=stop,
+              installed=[p.name for p in installed])
+    log({"action": "stopped"})
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("vault", required=False, type=click.Path(file_okay=False))
 @click.option("--list", "listing", is_flag=True, help="Show the runs the journal keeps, newest first.")
 def undo(vault: str | None, listing: bool) -> int:
     """Put the notes back as they were before vaultkit's last writing run (run or clean).

@@ -1,0 +1,208 @@
+"""`vaultkit watch` with real watchdog observers on temp folders: saves like a person, Obsidian and
+vim make, bursts, a save while vaultkit computes, deletes; one save, at most one write; the lock and
+the signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from vaultkit import Context, Display, Note, PassResult
+from vaultkit.config import Config
+from vaultkit.lock import LockedError
+from vaultkit.passes import Registered, discover, select
+from vaultkit.pipeline import RunOptions
+from vaultkit.watch import watch
+
+ANSWER = "# Notes\n\nMy own line.\n\n> [!ai]+ Answer\n> Groq's LPU delivers 750 tokens per second on Llama models.\n"
+QUIET = 0.3
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 15.0) -> bool:
+    """Poll until `check()` holds (observers and the quiet period take a moment)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if check():
+            return True
+        time.sleep(0.05)
+    return check()
+
+
+class Daemon:
+    """`watch` running in a thread on a temp vault, its log kept."""
+
+    def __init__(self, root: Path, passes: list[Registered], polling: bool = False) -> None:
+        self.root = root
+        self.log: list[dict[str, Any]] = []
+        self.stop = threading.Event()
+        self.ready = threading.Event()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(passes, polling), daemon=True)
+
+    def _run(self, passes: list[Registered], polling: bool) -> None:
+        try:
+            watch(self.root, Config(), passes, RunOptions(offline=True), quiet=QUIET, polling=polling,
+                  log=self.log.append, stop=self.stop, ready=self.ready)
+        except BaseException as exc:  # surfaced by the test
+            self.error = exc
+            self.ready.set()
+
+    def writes(self, rel: str) -> int:
+        return sum(1 for r in list(self.log) if r.get("note") == rel and r["action"] == "written")
+
+    def settle(self, rel: str, count: int) -> None:
+        """Wait for `count` writes of the note, then a little longer, so that a loop would show."""
+        assert wait_for(lambda: self.writes(rel) >= count), (rel, self.log)
+        time.sleep(QUIET * 4)
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
+    started: list[Daemon] = []
+
+    def start(passes: list[Registered] | None = None, polling: bool = False) -> Daemon:
+        root = tmp_path / "vault"
+        root.mkdir(exist_ok=True)
+        chosen = passes if passes is not None else select(discover(), ["claims"], [], Config())
+        d = Daemon(root, chosen, polling)
+        d.thread.start()
+        assert d.ready.wait(15) and d.error is None, d.error
+        started.append(d)
+        return d
+
+    yield start
+    for d in started:
+        d.stop.set()
+        d.thread.join(10)
+        assert not d.thread.is_alive()
+
+
+def _has_callout(path: Path) -> bool:
+    return path.exists() and "[!vaultkit]- Claims" in path.read_text(encoding="utf-8")
+
+
+def test_one_save_gives_one_write_and_vaultkits_own_write_is_an_echo(daemon: Callable[..., Daemon]) -> None:
+    d = daemon()
+    note = d.root / "a.md"
+    note.write_text(ANSWER, encoding="utf-8")
+    d.settle("a.md", 1)
+    assert d.writes("a.md") == 1
+    text = note.read_text(encoding="utf-8")
+    assert _has_callout(note) and ANSWER.splitlines()[2] in text and ANSWER.splitlines()[-1] in text
+    assert any(r.get("note") == "a.md" and r.get("why") == "vaultkit's own write" for r in d.log)
+
+
+def test_a_save_like_obsidians_temp_file_and_rename(daemon: Callable[..., Daemon]) -> None:
+    d = daemon()
+    tmp = d.root / "a.md.tmp"
+    tmp.write_text(ANSWER, encoding="utf-8")
+    os.replace(tmp, d.root / "a.md")
+    d.settle("a.md", 1)
+    assert d.writes("a.md") == 1 and _has_callout(d.root / "a.md")
+    assert not any(str(r.get("note", "")).endswith(".tmp") for r in d.log)
+
+
+def test_a_save_like_vims_backup_dance(daemon: Callable[..., Daemon]) -> None:
+    d = daemon()
+    note = d.root / "a.md"
+    note.write_text(ANSWER, encoding="utf-8")
+    d.settle("a.md", 1)
+    edited = note.read_text(encoding="utf-8").replace("My own line.", "My own line, edited in vim.")
+    probe = d.root / "4913"
+    probe.write_bytes(b"")
+    probe.unlink()
+    os.replace(note, d.root / "a.md~")
+    note.write_text(edited, encoding="utf-8")
+    (d.root / "a.md~").unlink()
+    d.settle("a.md", 2)
+    assert d.writes("a.md") == 2
+    assert "My own line, edited in vim." in note.read_text(encoding="utf-8") and _has_callout(note)
+
+
+def test_a_burst_of_saves_is_written_once_with_the_last_text(daemon: Callable[..., Daemon]) -> None:
+    d = daemon()
+    note = d.root / "a.md"
+    for i in range(15):
+        note.write_text(ANSWER + f"\nDraft line {i}.\n", encoding="utf-8")
+        time.sleep(0.02)
+    d.settle("a.md", 1)
+    assert d.writes("a.md") <= 2  # a scheduler hiccup longer than the quiet period may split the burst
+    text = note.read_text(encoding="utf-8")
+    assert "Draft line 14." in text and "Draft line 13." not in text and _has_callout(note)
+
+
+class SlowPass:
+    """Takes its time, so that a person can save while vaultkit computes."""
+
+    version = "1"
+    started = threading.Event()
+
+    def analyze(self, note: Note, ctx: Context) -> PassResult:
+        SlowPass.started.set()
+        time.sleep(1.0)
+        return PassResult((), tuple(Display(t, "slow result", "Slow") for t in note.targets), {})
+
+
+def test_a_save_while_vaultkit_computes_wins_and_is_processed_after(daemon: Callable[..., Daemon]) -> None:
+    SlowPass.started.clear()
+    d = daemon([Registered("slow", SlowPass(), "tests")])
+    note = d.root / "a.md"
+    note.write_text(ANSWER, encoding="utf-8")
+    assert SlowPass.started.wait(15)
+    note.write_text(ANSWER + "\nTyped while vaultkit worked.\n", encoding="utf-8")  # lands mid-computation
+    assert wait_for(lambda: any(r.get("note") == "a.md" and "changed while vaultkit worked" in str(r.get("why"))
+                                for r in d.log)), d.log
+    d.settle("a.md", 1)
+    text = note.read_text(encoding="utf-8")
+    assert "Typed while vaultkit worked." in text and "[!vaultkit]- Slow" in text
+
+
+def test_a_deleted_note_and_the_next_save_elsewhere(daemon: Callable[..., Daemon]) -> None:
+    d = daemon()
+    (d.root / "gone.md").write_text(ANSWER, encoding="utf-8")
+    (d.root / "gone.md").unlink()  # deleted before it was quiet
+    (d.root / "Drafts").mkdir()
+    (d.root / "Drafts" / "b.md").write_text(ANSWER, encoding="utf-8")
+    d.settle("Drafts/b.md", 1)
+    os.rename(d.root / "Drafts", d.root / "Essays")  # a folder renamed: its note is looked at again
+    assert wait_for(lambda: any(r.get("note") == "Essays/b.md" for r in d.log)), d.log
+    assert d.writes("gone.md") == 0 and d.error is None
+
+
+def test_polling_works_where_os_events_do_not(daemon: Callable[..., Daemon]) -> None:
+    d = daemon(polling=True)
+    (d.root / "a.md").write_text(ANSWER, encoding="utf-8")
+    d.settle("a.md", 1)
+    assert _has_callout(d.root / "a.md")
+
+
+def test_a_second_watcher_on_the_same_vault_is_refused(daemon: Callable[..., Daemon]) -> None:
+    d = daemon()
+    with pytest.raises(LockedError):
+        watch(d.root, Config(), [], RunOptions(offline=True), quiet=QUIET, polling=False, log=lambda r: None,
+              stop=threading.Event())
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_the_daemon_cleanly_with_exit_0(tmp_path: Path, sig: int) -> None:
+    root = tmp_path / "vault"
+    root.mkdir()
+    proc = subprocess.Popen([sys.executable, "-c", "from vaultkit.cli import main; main()", "watch", str(root),
+                             "--offline", "--log-format", "json", "--quiet-seconds", "0.2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if '"started"' in line:
+            break
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert '"stopped"' in out
