@@ -34,6 +34,9 @@ class DuplicatesPass:
     def __init__(self) -> None:
         self._index: Index | None = None
         self._seen: dict[str, list[Any]] = {}  # what the index holds of each note (its summary rows)
+        self._rows: dict[Key, tuple[str, list[Any]]] = {}  # every unit's note and row, by key
+        self._out: dict[str, PassResult] = {}  # the last results, by note
+        self._max_links = 0
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:
         """Shingles and signatures of the note's units, kept for the vault step; no findings of its own."""
@@ -62,14 +65,33 @@ class DuplicatesPass:
         current = {path: list(s.get("units", ())) for path, s in summaries.items() if isinstance(s, dict)}
         index = self._index
         changed = [p for p in current.keys() | self._seen.keys() if current.get(p) != self._seen.get(p)]
-        if index is None or index.threshold != threshold or len(changed) > max(16, len(current) // 10):
+        if (index is None or index.threshold != threshold or max_links != self._max_links
+                or len(changed) > max(16, len(current) // 10)):
             index = Index(threshold)
             index.build([u for path, rows in current.items() for u in _decode(path, rows)])
+            self._rows = {_key(path, row): (path, row) for path, rows in current.items() for row in rows}
+            self._out = _results(index, self._rows, max_links, list(index.links))
         elif changed:
-            removed = [key for p in changed for key in _keys(p, self._seen.get(p, []))]
-            index.update(removed, [u for p in changed for u in _decode(p, current.get(p, []))])
-        self._index, self._seen = index, current
-        return _results(index, current, max_links)
+            # Only the notes whose pairs or clusters the change touches get new results (a save in a
+            # big vault must not cost a pass over every unit).
+            old = [key for p in changed for key in _keys(p, self._seen.get(p, []))]
+            touched = _component(index, old)
+            index.update(old, [u for p in changed for u in _decode(p, current.get(p, []))])
+            for key in old:
+                self._rows.pop(key, None)
+            for p in changed:
+                self._rows.update((_key(p, row), (p, row)) for row in current.get(p, []))
+            touched |= _component(index, [key for p in changed for key in _keys(p, current.get(p, []))])
+            paths = set(changed) | {key[1] for key in touched}
+            keys = [_key(p, row) for p in paths for row in current.get(p, [])]
+            fresh = _results(index, self._rows, max_links, keys)
+            for p in paths:
+                if p in fresh:
+                    self._out[p] = fresh[p]
+                else:
+                    self._out.pop(p, None)
+        self._index, self._seen, self._max_links = index, current, max_links
+        return dict(self._out)
 
 
 def _hash(words: list[str]) -> str:
@@ -106,11 +128,24 @@ def _decode(path: str, rows: list[Any]) -> list[Unit]:
     return out
 
 
-def _results(index: Index, current: Mapping[str, list[Any]], max_links: int) -> dict[str, PassResult]:
-    rows_by_key = {_key(path, row): (path, row) for path, rows in current.items() for row in rows}
+def _component(index: Index, keys: list[Key]) -> set[Any]:
+    """Every unit linked to these, directly or through others (whose cluster ids they share)."""
+    seen: set[Hashable] = set()
+    todo: list[Hashable] = [k for k in keys if k in index.links]
+    while todo:
+        key = todo.pop()
+        if key not in seen:
+            seen.add(key)
+            todo.extend(index.links.get(key, {}))
+    return seen
+
+
+def _results(index: Index, rows_by_key: Mapping[Any, tuple[str, list[Any]]], max_links: int,
+             keys: list[Any]) -> dict[str, PassResult]:
+    """The findings and callouts of the notes these units belong to (every unit of those notes)."""
     by_path: dict[str, list[tuple[list[Any], list[tuple[str, list[Any], float, float]], str]]] = {}
-    for key in index.links:
-        if key not in rows_by_key:
+    for key in keys:
+        if key not in rows_by_key or key not in index.links:
             continue
         path, row = rows_by_key[key]
         ai = row[4] is not None
@@ -140,7 +175,7 @@ def _note_result(path: str, found: list[tuple[list[Any], list[tuple[str, list[An
     findings: list[Finding] = []
     displays: list[Display] = []
     notes: set[str] = set()
-    for row, partners, cluster in sorted(found, key=lambda f: f[0][1]):
+    for row, partners, cluster in sorted(found, key=lambda f: (f[0][1], f[0][2], f[0][0])):
         kind, line, end_line, heading, target_id, anchor = row[:6]
         lines = []
         for other_path, other, containment, jaccard in partners:

@@ -325,3 +325,29 @@ def test_an_unchanged_vault_skips_the_vault_step_and_a_deletion_does_not(tmp_pat
     code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "duplicates")
     assert calls == [2, 1] and _dups(doc, "Chat.md") == [] and by_path(doc)["Chat.md"]["written"]
     assert "[!vaultkit]" not in (root / "Chat.md").read_text()
+
+
+def test_a_long_running_pass_gives_what_a_fresh_one_gives_after_every_change() -> None:
+    """The daemon keeps one pass: after each note's change, its (partly recomputed) results must be
+    exactly a fresh pass's, clusters and all."""
+    from support import note_of
+    from vaultkit_plugins.duplicates import DuplicatesPass
+
+    class Ctx:
+        options: dict[str, Any] = {}
+
+    def summary(text: str) -> Any:
+        return DuplicatesPass().analyze(note_of(f"# Note\n\n> [!ai]+ Answer\n> {text}\n"), Ctx()).summary  # type: ignore[arg-type]
+
+    bodies = [DRAFT, EDITED, SAME_TOPIC, FILLER * 2, CLOSING, DRAFT + " " + CLOSING]
+    summaries = {f"n{i}.md": summary(b) for i, b in enumerate(bodies)}
+    kept = DuplicatesPass()
+    kept.combine(summaries, Ctx())  # type: ignore[arg-type]
+    rng = random.Random(5)
+    for _ in range(25):
+        path = f"n{rng.randrange(8)}.md"
+        if rng.random() < 0.2:
+            summaries.pop(path, None)
+        else:
+            summaries[path] = summary(rng.choice(bodies) + (" Extra words here." if rng.random() < 0.5 else ""))
+        assert kept.combine(dict(summaries), Ctx()) == DuplicatesPass().combine(dict(summaries), Ctx())  # type: ignore[arg-type]

@@ -75,16 +75,18 @@ class Cache:
         )
         return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
-    def put_notes(self, rows: list[tuple[str, int, int, str, str, str]]) -> None:
-        """Record (path, mtime_ns, size, digest, fingerprint, report) for notes processed now."""
+    def put_notes(self, rows: list[tuple[str, int, int, str, str, str]]) -> list[tuple[str, int, int, str, str, str]]:
+        """Record (path, mtime_ns, size, digest, fingerprint, report) for notes processed now; returns
+        the rows as kept (a racy mtime stored as -1)."""
         if self.db is None or not rows:
-            return
+            return []
         now = time.time_ns()
         racy = int(RACY_SECONDS * 1e9)
         fixed = [(p, m if now - m > racy else -1, s, d, f, r) for p, m, s, d, f, r in rows]
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?,?,?,?,?,?)", fixed)
+        return fixed
 
     def get_meta(self, key: str) -> str | None:
         """A small value vaultkit keeps between runs (the state a vault step last saw)."""

@@ -111,6 +111,11 @@ class Runner:
         self.hold: frozenset[str] = frozenset()
         self.memo: dict[str, Any] = {}  # pass results of the first phase, by cache key, for the second
         self.run_id: int | None = None  # the undo journal's entry for this run, when it may write
+        # A long-running process (watch) keeps the stat cache's entries in memory, and each note's
+        # decoded vault-step summaries by the digest of its bytes, instead of reading every note's
+        # record again on each save.
+        self.entries: dict[str, tuple[int, int, str, str]] | None = None
+        self.decoded: dict[str, tuple[str, dict[str, Any]]] = {}
         self.journal = self.cache  # where the journal is kept (clean runs use no cache but keep one)
         self.undo_rows: list[tuple[str, bytes, bytes]] = []  # written notes' previous bytes, not yet kept
         self.undo_bytes = 0
@@ -459,7 +464,12 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
     vault_passes = [p for p in runner.passes if p.is_vault_pass]
     combiners = [p for p in runner.passes if p.combines] if runner.options.mode == "run" else []
     use_stat_cache = runner.options.use_cache and runner.options.mode == "run" and not vault_passes and not runner.options.diff
-    known = runner.cache.note_entries(runner.fingerprint) if use_stat_cache else {}
+    if not use_stat_cache:
+        known: Mapping[str, tuple[int, int, str, str]] = {}
+    elif runner.entries is not None:  # a long-running process keeps the stat cache in memory
+        known = runner.entries
+    else:
+        known = runner.cache.note_entries(runner.fingerprint)
     unchanged: list[tuple[NoteFile, NoteReport]] = []
     record: list[tuple[str, int, int, str, str, str]] = []
     todo: list[NoteFile] = []
@@ -508,7 +518,9 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
             except OSError:
                 pass
     runner.flush()
-    runner.cache.put_notes(record + refresh)
+    stored = runner.cache.put_notes(record + refresh)
+    if runner.entries is not None:
+        runner.entries.update((path, (m, size, d, body)) for path, m, size, d, _, body in stored)
     if whole_vault:
         ok = [(r[0], r[3]) for r in record + refresh]
         recorded = {r[0] for r in record + refresh}
@@ -562,8 +574,12 @@ def _with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequen
     if runner.options.files:  # a hook run on one note still sees the rest of the vault, as cached
         covered = {nf.rel for nf in notes}
         for rel, entry in known.items():
-            if rel not in covered and (runner.vault / rel).is_file():
-                cached = json.loads(entry[3]).get("summaries", {})
+            # (a long-running process drops deleted notes from `entries` itself: no stat per note)
+            if rel not in covered and (runner.entries is not None or (runner.vault / rel).is_file()):
+                seen = runner.decoded.get(rel)
+                if seen is None or seen[0] != entry[2]:  # (decoded once per version of the note)
+                    seen = runner.decoded[rel] = (entry[2], json.loads(entry[3]).get("summaries", {}))
+                cached = seen[1]
                 for name in names:
                     if name in cached:
                         summaries[name][rel] = cached[name]

@@ -9,6 +9,7 @@ the bytes first. vaultkit's own writes come back as events and are recognised as
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import threading
@@ -92,6 +93,13 @@ def watch(root: Path, config: Config, passes: Sequence[Registered], options: Run
             written = [r for r in reports if r.written]
             for r in written:
                 _remember(schedule, root, r)
+            # What the first run built (the vault passes' indexes, the stat cache's entries) lives as
+            # long as the daemon: keep the collector from walking it on every full collection.
+            gc.collect()
+            gc.freeze()
+            present = {r.path for r in reports}
+            runner.entries = {rel: entry for rel, entry in cache.note_entries(runner.fingerprint).items()
+                              if rel in present}  # kept up to date from here on
             log({"action": "started", "notes": len(reports), "written": len(written),
                  "ms": round((time.monotonic() - started) * 1000)})
             events: queue.Queue[tuple[str, str, str | None, bool]] = queue.Queue()
@@ -109,6 +117,9 @@ def watch(root: Path, config: Config, passes: Sequence[Registered], options: Run
                             item = events.get_nowait()
                     except queue.Empty:
                         pass
+                    for rel in schedule.take_removed():
+                        runner.entries.pop(rel, None)
+                        runner.decoded.pop(rel, None)
                     for rel in schedule.due(time.monotonic()):
                         if stop.is_set():
                             break
