@@ -10,7 +10,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from vaultkit import Context, Display, Finding, Note, PassResult, Target
 from ._idents import arxiv_date, arxiv_problem, doi_problem, url_problem
 from ._md import escape
-from ._online import link_findings, metadata_findings
 from ._refs import may_cite, parse, source_line, target_lines
 from ._refs_model import Citations, Reference
 
@@ -66,6 +65,8 @@ class CitationsPass:
             total_refs += len(cites.references)
             total_markers += len(cites.markers)
             found = check(note, target, cites, threshold)
+            if ctx.net is not None:  # (the online checks load only on an online run: hooks start faster)
+                from ._online import link_findings, metadata_findings
             if ctx.net is not None and options["check_links"]:
                 found = sorted(found + link_findings(cites.urls, ctx.net, ctx.lookups), key=lambda f: (f.line, f.kind))
             if ctx.net is not None and options["verify_metadata"]:
