@@ -62,9 +62,12 @@ class DuplicatesPass:
         """Pair the units of every note (incrementally after the first call) and report each pair."""
         threshold = float(ctx.options.get("threshold", OPTIONS["threshold"]))
         max_links = int(ctx.options.get("max_links", OPTIONS["max_links"]))
-        current = {path: list(s.get("units", ())) for path, s in summaries.items() if isinstance(s, dict)}
+        current = {path: s.get("units", []) for path, s in summaries.items() if isinstance(s, dict)}
         index = self._index
-        changed = [p for p in current.keys() | self._seen.keys() if current.get(p) != self._seen.get(p)]
+        seen = self._seen
+        # (an unchanged note's summary is usually the very object of the last call: no comparison)
+        changed = [p for p in current.keys() | seen.keys()
+                   if current.get(p) is not seen.get(p) and current.get(p) != seen.get(p)]
         if (index is None or index.threshold != threshold or max_links != self._max_links
                 or len(changed) > max(16, len(current) // 10)):
             index = Index(threshold)

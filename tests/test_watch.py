@@ -206,3 +206,24 @@ def test_a_signal_stops_the_daemon_cleanly_with_exit_0(tmp_path: Path, sig: int)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert '"stopped"' in out
+
+
+def test_vault_passes_follow_saves_and_deletes_without_rereading_the_vault(daemon: Callable[..., Daemon]) -> None:
+    """Duplicates in the daemon: a copy saved is found; once deleted, the other note's next save drops it."""
+    d = daemon(select(discover(), ["duplicates"], [], Config()))
+    section = ("Scaling laws promised that bigger models trained on more data would keep getting better at a "
+               "predictable rate, and for years they did. Each doubling of compute now buys a smaller gain on "
+               "the benchmarks people care about, while the cost of a frontier training run keeps growing.")
+    body = f"# Notes\n\n> [!ai]+ Answer\n> {section}\n"
+    (d.root / "a.md").write_text(body, encoding="utf-8")
+    d.settle("a.md", 0)
+    (d.root / "b.md").write_text(body.replace("# Notes", "# Copy"), encoding="utf-8")
+    assert wait_for(lambda: "[!vaultkit]- Duplicates" in (d.root / "b.md").read_text(encoding="utf-8")), d.log
+    a = d.root / "a.md"
+    a.write_text(a.read_text(encoding="utf-8") + "\nMy line.\n", encoding="utf-8")
+    assert wait_for(lambda: "[!vaultkit]- Duplicates" in a.read_text(encoding="utf-8")), d.log
+    (d.root / "b.md").unlink()
+    time.sleep(QUIET * 3)
+    a.write_text(a.read_text(encoding="utf-8") + "Another line of mine.\n", encoding="utf-8")
+    assert wait_for(lambda: "[!vaultkit]- Duplicates" not in a.read_text(encoding="utf-8")), d.log
+    assert "Another line of mine." in a.read_text(encoding="utf-8")

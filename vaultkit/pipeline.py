@@ -116,6 +116,7 @@ class Runner:
         # record again on each save.
         self.entries: dict[str, tuple[int, int, str, str]] | None = None
         self.decoded: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.vault_summaries: dict[str, dict[str, Any]] | None = None  # by pass, then note
         self.journal = self.cache  # where the journal is kept (clean runs use no cache but keep one)
         self.undo_rows: list[tuple[str, bytes, bytes]] = []  # written notes' previous bytes, not yet kept
         self.undo_bytes = 0
@@ -564,14 +565,21 @@ def _with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequen
     Unchanged notes are redone only when their vault results changed.
     """
     names = [p.name for p in combiners]
-    summaries: dict[str, dict[str, Any]] = {name: {} for name in names}
+    kept = runner.vault_summaries if runner.options.files else None
+    if kept is not None:  # a long-running process: the rest of the vault as the last save left it
+        summaries = kept
+        for name in names:
+            for nf in notes:
+                summaries.setdefault(name, {}).pop(nf.rel, None)
+    else:
+        summaries = {name: {} for name in names}
     # A report in the stat cache was made under this run's fingerprint (same passes, versions and
     # options), so its summaries are complete: a pass with nothing to keep of a note left none.
     for _, rep in unchanged:
         for name in names:
             if name in rep.summaries:
                 summaries[name][rep.path] = rep.summaries[name]
-    if runner.options.files:  # a hook run on one note still sees the rest of the vault, as cached
+    if runner.options.files and kept is None:  # a hook run on one note still sees the rest of the vault, as cached
         covered = {nf.rel for nf in notes}
         for rel, entry in known.items():
             # (a long-running process drops deleted notes from `entries` itself: no stat per note)
@@ -583,6 +591,8 @@ def _with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequen
                 for name in names:
                     if name in cached:
                         summaries[name][rel] = cached[name]
+        if runner.entries is not None:  # kept, and brought up to date by each later save
+            runner.vault_summaries = summaries
     if len(todo) <= COLLECT_FIRST:
         _collect(runner, todo, summaries)
         runner.extras = _combine(runner, combiners, summaries)

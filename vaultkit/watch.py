@@ -120,6 +120,8 @@ def watch(root: Path, config: Config, passes: Sequence[Registered], options: Run
                     for rel in schedule.take_removed():
                         runner.entries.pop(rel, None)
                         runner.decoded.pop(rel, None)
+                        for kept in (runner.vault_summaries or {}).values():
+                            kept.pop(rel, None)
                     for rel in schedule.due(time.monotonic()):
                         if stop.is_set():
                             break
