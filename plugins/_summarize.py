@@ -15,7 +15,8 @@ from . import _minhash as mh
 
 DAMPING = 0.85
 # Scripts written without spaces between words: Han, kana, Thai, Lao, Burmese, Khmer.
-_DENSE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+_DENSE_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x0E00, 0x0EFF),
+                 (0x1000, 0x109F), (0x1780, 0x17FF))
 
 
 _SCRIPTS = (
@@ -37,8 +38,6 @@ def script(text: str) -> str:
 _URL = re.compile(r"https?://[^\s\x00]+")
 _END = "\x00"  # ends each sentence in a joined text
 _OTHER, _LETTER, _PACKED, _STOP = 0, 1, 2, 3  # character classes: words are runs of _LETTER
-_DENSE_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x0E00, 0x0EFF),
-                 (0x1000, 0x109F), (0x1780, 0x17FF))  # = _DENSE
 _tables: Any = None
 
 

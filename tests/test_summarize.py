@@ -86,13 +86,14 @@ def _reference_words(text: str) -> list[tuple[str, str]]:
     out), and overlapping pairs of characters of the scripts written without spaces."""
     import re
 
-    from vaultkit_plugins._summarize import _DENSE
+    from vaultkit_plugins._summarize import _DENSE_RANGES
 
+    dense = "[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _DENSE_RANGES) + "]"
     text = re.sub(r"https?://[^\s\x00]+", " ", text)
     lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    out = [(m.start(), "w:" + m.group()) for m in re.finditer(r"[^\W_]+", re.sub(_DENSE.pattern, " ", lower))]
+    out = [(m.start(), "w:" + m.group()) for m in re.finditer(r"[^\W_]+", re.sub(dense, " ", lower))]
     out += [(i, "p:" + lower[i:i + 2]) for i in range(len(lower) - 1)
-            if _DENSE.match(lower[i]) and _DENSE.match(lower[i + 1]) and lower[i].isalnum() and lower[i + 1].isalnum()]
+            if re.match(dense, lower[i]) and re.match(dense, lower[i + 1]) and lower[i].isalnum() and lower[i + 1].isalnum()]
     return [w for _, w in sorted(out)]
 
 

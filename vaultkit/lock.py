@@ -1,5 +1,5 @@
-"""One `vaultkit watch` per vault (issue 7, not wired yet): an exclusive lock on a file beside the
-vault's cache, which names the process holding it.
+"""One `vaultkit watch` per vault: an exclusive lock on a file beside the vault's cache, which names
+the process holding it.
 
 The operating system drops the lock when its process dies, however it dies, so a crashed watcher
 never blocks the next one; the file's text only says who holds it.

@@ -111,12 +111,11 @@ class Runner:
         self.hold: frozenset[str] = frozenset()
         self.memo: dict[str, Any] = {}  # pass results of the first phase, by cache key, for the second
         self.run_id: int | None = None  # the undo journal's entry for this run, when it may write
-        # A long-running process (watch) keeps the stat cache's entries in memory, and each note's
-        # decoded vault-step summaries by the digest of its bytes, instead of reading every note's
-        # record again on each save.
+        # A long-running process (watch) keeps the stat cache's entries and the vault steps'
+        # summaries (by pass, then note) in memory, instead of reading every note's record again
+        # on each save.
         self.entries: dict[str, tuple[int, int, str, str]] | None = None
-        self.decoded: dict[str, tuple[str, dict[str, Any]]] = {}
-        self.vault_summaries: dict[str, dict[str, Any]] | None = None  # by pass, then note
+        self.vault_summaries: dict[str, dict[str, Any]] | None = None
         self.journal = self.cache  # where the journal is kept (clean runs use no cache but keep one)
         self.undo_rows: list[tuple[str, bytes, bytes]] = []  # written notes' previous bytes, not yet kept
         self.undo_bytes = 0
@@ -135,6 +134,9 @@ class Runner:
         """Write the pass results and the undo journal gathered so far to the cache."""
         self.cache.put_results(self.pending)
         self.pending = []
+        self._write_journal()
+
+    def _write_journal(self) -> None:
         if self.run_id is not None:
             self.journal.journal(self.run_id, self.undo_rows, self.undo_complete)
             self.undo_rows = []
@@ -149,8 +151,7 @@ class Runner:
         self.undo_bytes += len(before)
         self.undo_rows.append((rel, before, after))
         if len(self.undo_rows) >= 64:  # (a long run in one process: kept as it goes, not held in memory)
-            self.journal.journal(self.run_id, self.undo_rows)  # type: ignore[arg-type]  # set when called
-            self.undo_rows = []
+            self._write_journal()
 
     def context(self, p: Registered) -> Context:
         """The context a pass sees: its own options, the offline flag, the config, network and lookups."""
@@ -584,10 +585,7 @@ def _with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequen
         for rel, entry in known.items():
             # (a long-running process drops deleted notes from `entries` itself: no stat per note)
             if rel not in covered and (runner.entries is not None or (runner.vault / rel).is_file()):
-                seen = runner.decoded.get(rel)
-                if seen is None or seen[0] != entry[2]:  # (decoded once per version of the note)
-                    seen = runner.decoded[rel] = (entry[2], json.loads(entry[3]).get("summaries", {}))
-                cached = seen[1]
+                cached = json.loads(entry[3]).get("summaries", {})
                 for name in names:
                     if name in cached:
                         summaries[name][rel] = cached[name]

@@ -18,6 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from watchdog.events import FileSystemEventHandler  # (this module is loaded only by `vaultkit watch`)
+
 from vaultkit.cache import Cache, cache_path
 from vaultkit.config import Config
 from vaultkit.lock import VaultLock
@@ -27,9 +29,6 @@ from vaultkit.schedule import Schedule
 
 Log = Callable[[dict[str, Any]], None]
 TICK = 0.25  # seconds between looks at the stop flag while nothing is due
-
-
-from watchdog.events import FileSystemEventHandler  # noqa: E402  (this module is only loaded by `watch`)
 
 
 class _Events(FileSystemEventHandler):
@@ -119,7 +118,6 @@ def watch(root: Path, config: Config, passes: Sequence[Registered], options: Run
                         pass
                     for rel in schedule.take_removed():
                         runner.entries.pop(rel, None)
-                        runner.decoded.pop(rel, None)
                         for kept in (runner.vault_summaries or {}).values():
                             kept.pop(rel, None)
                     for rel in schedule.due(time.monotonic()):
