@@ -96,6 +96,13 @@ def target_lines(note: Note, target: Target) -> list[tuple[int, str]]:
     return [(first + i, row) for i, row in enumerate(rows)]
 
 
+def prose_span(target: Target) -> tuple[int, int]:
+    """The note line of `prose_rows`' first row, and how many rows it gives (without making them)."""
+    if target.kind == "callout":
+        return target.line + 1, target.text.count("\n") + 1 if target.text else 0
+    return target.line, target.text.count("\n") + 1
+
+
 def prose_rows(note: Note, target: Target) -> tuple[int, list[str]]:
     """`target_lines` as the first row's note line and the rows (no tuple per line: sentences read every line)."""
     if target.kind == "callout":

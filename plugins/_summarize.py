@@ -65,19 +65,21 @@ def size(text: str) -> int:
 
 
 class Encoded(NamedTuple):
-    """Sentences as word ids: `ids[starts[i]:starts[i + 1]]` are sentence i's words."""
+    """Sentences as counted words: pair k says word `word[k]` occurs `count[k]` times in sentence
+    `sentence[k]`; pairs are ordered by word, then sentence (what TF-IDF needs, in one sort)."""
 
-    ids: Any  # numpy int64 array
-    starts: Any  # numpy int64 array, one more than there are sentences
+    sentence: Any  # numpy int64 array
+    word: Any  # numpy int64 array: ids 0 .. vocabulary - 1
+    count: Any  # numpy int64 array
     vocabulary: int
     sizes: list[int]  # each sentence's `size`
 
 
 def encode(sentences: Sequence[str]) -> Encoded:
-    """Every sentence's words as ids, for all sentences at once in numpy, with no Python object per
-    word: lower-cased runs of letters and digits (URLs left out) and, where a script has no spaces,
-    overlapping character pairs (the usual unit for Chinese and Japanese search). A word's id
-    comes from a fixed hash of its characters, so ids and their order are the same in every run."""
+    """Every sentence's words, counted, for all sentences at once in numpy, with no Python object
+    per word: lower-cased runs of letters and digits (URLs left out) and, where a script has no
+    spaces, overlapping character pairs (the usual unit for Chinese and Japanese search). A word's
+    id comes from a fixed hash of its characters, so ids and their order are the same in every run."""
     np = mh._numpy()
     kind_of, lower_of, mult = _character_tables()
     n = len(sentences)
@@ -87,10 +89,12 @@ def encode(sentences: Sequence[str]) -> Encoded:
     if "://" in joined:
         joined = _URL.sub(" ", joined)
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    small = points < 0x10000
-    kind = np.where(small, kind_of[np.where(small, points, 0)], _OTHER)
-    lower = np.where(small, lower_of[np.where(small, points, 0)], points.astype(np.uint64))
-    if not small.all():  # outside the BMP (rare): ask Python about each such character
+    if int(points.max()) < 0x10000:
+        kind, lower = kind_of[points], lower_of[points]
+    else:  # outside the BMP (rare): ask Python about each such character
+        small = points < 0x10000
+        kind = np.where(small, kind_of[np.where(small, points, 0)], _OTHER)
+        lower = np.where(small, lower_of[np.where(small, points, 0)], points.astype(np.uint64))
         for i in np.flatnonzero(~small):
             kind[i] = _LETTER if chr(int(points[i])).isalnum() else _OTHER
     ends = np.flatnonzero(kind == _STOP)
@@ -98,49 +102,62 @@ def encode(sentences: Sequence[str]) -> Encoded:
     # Words: runs of letters, hashed from each character and its place in the word.
     first = letter & ~np.concatenate(([False], letter[:-1]))
     at = np.flatnonzero(letter)
-    run = np.cumsum(first)[at] - 1
-    word_starts = np.flatnonzero(first)
+    first_at = first[at]
+    heads = np.flatnonzero(first_at)  # where each word starts, among the letters
+    word_starts = at[heads]
+    run = np.cumsum(first_at) - 1
     offset = at - word_starts[run]
     values = lower[at] * (mult[offset & 63] + (offset >> 6).astype(np.uint64))
-    word_hash = np.add.reduceat(values, np.flatnonzero(first[at])) if len(at) else np.zeros(0, np.uint64)
-    word_hash += np.bincount(run, minlength=len(word_starts)).astype(np.uint64) * mult[64]
+    word_hash = np.add.reduceat(values, heads) if len(at) else np.zeros(0, np.uint64)
+    word_hash[:-1] += (heads[1:] - heads[:-1]).astype(np.uint64) * mult[64]  # and its length
+    word_hash[-1:] += (len(at) - heads[-1:]).astype(np.uint64) * mult[64]
+    word_sentence = np.searchsorted(ends, word_starts)
     # Character pairs where a script has no spaces.
     packed = kind == _PACKED
     pair = np.flatnonzero(packed[:-1] & packed[1:])
     pair_hash = lower[pair] * mult[0] + lower[pair + 1] * mult[1] + mult[65]
-    position = np.concatenate((word_starts, pair))
-    order = np.argsort(position, kind="stable")
-    hashes = np.concatenate((word_hash, pair_hash))[order]
-    sentence = np.searchsorted(ends, position[order])
-    vocabulary, ids = np.unique(hashes, return_inverse=True)
-    counts = np.bincount(sentence, minlength=n)[:n]
-    words = np.bincount(np.searchsorted(ends, word_starts), minlength=n)[:n]
+    # One sort of (word hash, sentence) keys: the hash's low bits give way to the sentence's index.
+    bits = np.uint64(max(n, 1).bit_length())
+    keys = np.concatenate((word_hash, pair_hash)) >> bits << bits
+    keys |= np.concatenate((word_sentence, np.searchsorted(ends, pair))).astype(np.uint64)
+    keys.sort()
+    new_pair = np.empty(len(keys), dtype=bool)
+    new_pair[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=new_pair[1:])
+    at_pair = np.flatnonzero(new_pair)
+    unique = keys[at_pair]
+    words = unique >> bits
+    new_word = np.empty(len(words), dtype=bool)
+    new_word[:1] = True
+    np.not_equal(words[1:], words[:-1], out=new_word[1:])
+    word_id = np.cumsum(new_word) - 1
+    sentence = (unique & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
+    count = np.empty(len(at_pair), dtype=np.int64)
+    count[:-1] = at_pair[1:] - at_pair[:-1]
+    count[-1:] = len(keys) - at_pair[-1:]
     halves = np.bincount(np.searchsorted(ends, np.flatnonzero(packed)), minlength=n)[:n]
-    sizes = (words + (halves + 1) // 2).tolist()
-    return Encoded(ids.astype(np.int64), np.concatenate(([0], np.cumsum(counts))), len(vocabulary), sizes)
+    sizes = (np.bincount(word_sentence, minlength=n)[:n] + (halves + 1) // 2).tolist()
+    return Encoded(sentence, word_id, count, int(word_id[-1]) + 1 if len(word_id) else 0, sizes)
 
 
 def similarity(encoded: Encoded) -> Any:
     """The cosine similarity of every two sentences' TF-IDF vectors (IDF over these sentences; the
     diagonal 0): a target's matrix, whose blocks serve its sections."""
     np = mh._numpy()
-    ids, starts, vocabulary, _ = encoded
-    n = len(starts) - 1
-    if not len(ids):
+    row, col, tf, vocabulary, sizes = encoded
+    n = len(sizes)
+    if not len(row):
         return np.zeros((n, n))
-    rows = np.repeat(np.arange(n), np.diff(starts))
-    # (sentence, word) pairs with their counts, then each word's document frequency and weight.
-    pairs, tf = np.unique(rows * vocabulary + ids, return_counts=True)
-    row, col = pairs // vocabulary, pairs % vocabulary
     df = np.bincount(col, minlength=vocabulary)
     value = tf * (np.log(n / df[col]) + 1.0)
     norms = np.sqrt(np.bincount(row, value * value, minlength=n))
     norms[norms == 0] = 1.0
     # Only words two sentences share enter a dot product; the others count in the norms alone.
-    keep = df[col] > 1
-    shared = np.unique(col[keep])
-    unit = np.zeros((n, len(shared)))
-    unit[row[keep], np.searchsorted(shared, col[keep])] = value[keep] / norms[row[keep]]
+    shared = df > 1
+    column = np.cumsum(shared) - 1
+    keep = shared[col]
+    unit = np.zeros((n, int(column[-1]) + 1))
+    unit[row[keep], column[col[keep]]] = value[keep] / norms[row[keep]]
     sim = unit @ unit.T
     np.fill_diagonal(sim, 0.0)
     return sim
@@ -153,9 +170,11 @@ def rank(sim: Any) -> list[float]:
     if n <= 2:
         return [1.0 / n] * n if n else []
     sums = sim.sum(axis=1)
-    # A sentence sharing no word with the others links to every sentence alike.
-    transition = np.where(sums[:, None] > 0, sim / np.where(sums > 0, sums, 1.0)[:, None], 1.0 / n)
-    return [float(x) for x in _stationary(np, transition)]
+    if sums.all():
+        transition = sim / sums[:, None]
+    else:  # a sentence sharing no word with the others links to every sentence alike
+        transition = np.where(sums[:, None] > 0, sim / np.where(sums > 0, sums, 1.0)[:, None], 1.0 / n)
+    return _stationary(np, transition).tolist()  # type: ignore[no-any-return]
 
 
 def centrality(sentences: Sequence[str]) -> list[float]:
@@ -171,7 +190,9 @@ def _stationary(np: Any, transition: Any) -> Any:
     iteration where the solve's cubic cost would pass the iteration's (long whole-note targets)."""
     n = len(transition)
     if n <= 600:
-        score = np.linalg.solve(np.eye(n) - DAMPING * transition.T, np.full(n, (1 - DAMPING) / n))
+        system = transition.T * -DAMPING
+        system.flat[:: n + 1] += 1.0
+        score = np.linalg.solve(system, np.full(n, (1 - DAMPING) / n))
     else:
         score = np.full(n, 1.0 / n)
         for _ in range(200):

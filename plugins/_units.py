@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from vaultkit import Note, Target
 
-from ._refs import prose_rows
+from ._refs import prose_rows, prose_span
 from ._sentences import LIST_ITEM
 
 
@@ -47,8 +47,12 @@ def units(note: Note, everything: bool = False, text: bool = True) -> list[Unit]
 
 
 def _target_units(note: Note, target: Target, with_text: bool = True) -> list[Unit]:
-    first, rows = prose_rows(note, target)
-    last = min(first + len(rows) - 1, target.end_line)  # (a text ending in a newline splits into one row more)
+    if with_text:
+        first, rows = prose_rows(note, target)
+        count = len(rows)
+    else:
+        first, count = prose_span(target)
+    last = min(first + count - 1, target.end_line)  # (a text ending in a newline splits into one row more)
 
     def text(a: int, b: int) -> str:
         if not with_text:

@@ -99,18 +99,24 @@ def _reference_words(text: str) -> list[tuple[str, str]]:
 
 @given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join), max_size=8))
 def test_encoding_all_sentences_at_once_gives_each_sentence_its_own_words(sentences: list[str]) -> None:
-    """`encode` hashes every word of every sentence at once; each word must land in its sentence,
-    one id per word, and `size` must count what it finds."""
+    """`encode` hashes and counts every word of every sentence at once, in one sort; each word must
+    be counted in its own sentence, one id per word, and `size` must count what it finds."""
+    from collections import Counter
+
     from vaultkit_plugins._summarize import encode
 
     encoded = encode(sentences)
-    names: dict[int, str] = {}
-    assert len(encoded.starts) == len(sentences) + 1
+    assert len(encoded.sizes) == len(sentences)
+    pairs = list(zip(encoded.word.tolist(), encoded.sentence.tolist()))
+    assert pairs == sorted(set(pairs))  # each (word, sentence) once, ordered by word then sentence
+    assert set(encoded.word.tolist()) == set(range(encoded.vocabulary))
+    # One id per word and one word per id: each id occurs in the same sentences, as often, as a word.
+    found: dict[int, list[tuple[int, int]]] = {}
+    for (w, k), c in zip(pairs, encoded.count.tolist()):
+        found.setdefault(w, []).append((k, c))
+    expected: dict[str, Counter[int]] = {}
     for i, s in enumerate(sentences):
-        mine = [int(x) for x in encoded.ids[encoded.starts[i]:encoded.starts[i + 1]]]
-        expected = _reference_words(s.replace("\x00", " "))
-        assert len(mine) == len(expected)
-        for word_id, word in zip(mine, expected):
-            assert names.setdefault(word_id, word) == word  # one id, one word
+        for word in _reference_words(s.replace("\x00", " ")):
+            expected.setdefault(word, Counter())[i] += 1
         assert encoded.sizes[i] == size(s.replace("\x00", " "))
-    assert len(set(names.values())) == len(names)  # and one word, one id
+    assert sorted(found.values()) == sorted(sorted(c.items()) for c in expected.values())
