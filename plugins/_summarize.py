@@ -174,7 +174,7 @@ def rank(sim: Any) -> list[float]:
         transition = sim / sums[:, None]
     else:  # a sentence sharing no word with the others links to every sentence alike
         transition = np.where(sums[:, None] > 0, sim / np.where(sums > 0, sums, 1.0)[:, None], 1.0 / n)
-    return _stationary(np, transition).tolist()  # type: ignore[no-any-return]
+    return _stationary(np, transition).tolist()
 
 
 def centrality(sentences: Sequence[str]) -> list[float]:
