@@ -89,14 +89,21 @@ def encode(sentences: Sequence[str]) -> Encoded:
     if "://" in joined:
         joined = _URL.sub(" ", joined)
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    if int(points.max()) < 0x10000:
-        kind, lower = kind_of[points], lower_of[points]
+    wide = int(points.max(initial=0)) >= 0x10000
+    if not wide:
+        kind = kind_of[points]
     else:  # outside the BMP (rare): ask Python about each such character
         small = points < 0x10000
         kind = np.where(small, kind_of[np.where(small, points, 0)], _OTHER)
-        lower = np.where(small, lower_of[np.where(small, points, 0)], points.astype(np.uint64))
         for i in np.flatnonzero(~small):
             kind[i] = _LETTER if chr(int(points[i])).isalnum() else _OTHER
+
+    def lower(where: Any) -> Any:  # lower case only where it is needed: not an array per character
+        chosen = points[where]
+        if not wide:
+            return lower_of[chosen]
+        return np.where(chosen < 0x10000, lower_of[np.minimum(chosen, 0xFFFF)], chosen.astype(np.uint64))
+
     ends = np.flatnonzero(kind == _STOP)
     letter = kind == _LETTER
     # Words: runs of letters, hashed from each character and its place in the word.
@@ -107,7 +114,7 @@ def encode(sentences: Sequence[str]) -> Encoded:
     word_starts = at[heads]
     run = np.cumsum(first_at) - 1
     offset = at - word_starts[run]
-    values = lower[at] * (mult[offset & 63] + (offset >> 6).astype(np.uint64))
+    values = lower(at) * (mult[offset & 63] + (offset >> 6).astype(np.uint64))
     word_hash = np.add.reduceat(values, heads) if len(at) else np.zeros(0, np.uint64)
     word_hash[:-1] += (heads[1:] - heads[:-1]).astype(np.uint64) * mult[64]  # and its length
     word_hash[-1:] += (len(at) - heads[-1:]).astype(np.uint64) * mult[64]
@@ -115,7 +122,7 @@ def encode(sentences: Sequence[str]) -> Encoded:
     # Character pairs where a script has no spaces.
     packed = kind == _PACKED
     pair = np.flatnonzero(packed[:-1] & packed[1:])
-    pair_hash = lower[pair] * mult[0] + lower[pair + 1] * mult[1] + mult[65]
+    pair_hash = lower(pair) * mult[0] + lower(pair + 1) * mult[1] + mult[65]
     # One sort of (word hash, sentence) keys: the hash's low bits give way to the sentence's index.
     bits = np.uint64(max(n, 1).bit_length())
     keys = np.concatenate((word_hash, pair_hash)) >> bits << bits
