@@ -41,17 +41,31 @@ _OTHER, _LETTER, _PACKED, _STOP = 0, 1, 2, 3  # character classes: words are run
 _tables: Any = None
 
 
+_NOT_ALNUM = re.compile(r"[\W_]")  # `\w` is `str.isalnum()` and the underscore
+
+
+def _to_codes(np: Any, text: str) -> Any:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 def _character_tables() -> tuple[Any, Any, Any]:
     """Class and lower case of every BMP character, and the hashing multipliers (built once)."""
     global _tables
     if _tables is None:
         np = mh._numpy()
-        chars = [chr(i) for i in range(0x10000)]
-        kind = np.array([_LETTER if c.isalnum() else _OTHER for c in chars], dtype=np.uint8)
+        # Whole-string operations, not a Python call per character: an editor hook builds these.
+        codes = np.arange(0x10000, dtype=np.uint32)
+        chars = codes.tobytes().decode("utf-32-le", "surrogatepass")
+        kind = np.where(_to_codes(np, _NOT_ALNUM.sub("\x00", chars)) != 0, _LETTER, _OTHER).astype(np.uint8)
         for lo, hi in _DENSE_RANGES:
             kind[lo:hi + 1] = np.where(kind[lo:hi + 1] == _LETTER, _PACKED, kind[lo:hi + 1])
         kind[0] = _STOP
-        lower = np.array([ord(c.lower()) if len(c.lower()) == 1 else i for i, c in enumerate(chars)], dtype=np.uint64)
+        # Lower case, a block at a time; a character whose lower case is longer (İ) keeps its own.
+        blocks = [chars[i:i + 256] for i in range(0, 0x10000, 256)]
+        lowered = [b.lower() for b in blocks]
+        lower = _to_codes(np, "".join(
+            low if len(low) == 256 else "".join(c if len(c.lower()) != 1 else c.lower() for c in b)
+            for b, low in zip(blocks, lowered))).astype(np.uint64)
         multipliers = np.random.default_rng(20261125).integers(1, 2**63, size=66, dtype=np.uint64) | np.uint64(1)
         _tables = (kind, lower, multipliers)
     return _tables

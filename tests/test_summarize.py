@@ -120,3 +120,17 @@ def test_encoding_all_sentences_at_once_gives_each_sentence_its_own_words(senten
             expected.setdefault(word, Counter())[i] += 1
         assert encoded.sizes[i] == size(s.replace("\x00", " "))
     assert sorted(found.values()) == sorted(sorted(c.items()) for c in expected.values())
+
+
+def test_character_tables_built_from_whole_strings_match_each_characters_own_answer() -> None:
+    """The tables are built with a regex and block-wise `lower()` (fast enough for an editor hook);
+    every BMP character must get what `str.isalnum()` and its own `lower()` say."""
+    from vaultkit_plugins._summarize import _DENSE_RANGES, _LETTER, _OTHER, _PACKED, _STOP, _character_tables
+
+    kind, lower, _ = _character_tables()
+    for code in range(0x10000):
+        c = chr(code)
+        dense = any(lo <= code <= hi for lo, hi in _DENSE_RANGES)
+        expected = _STOP if code == 0 else (_PACKED if dense else _LETTER) if c.isalnum() else _OTHER
+        assert kind[code] == expected, hex(code)
+        assert lower[code] == (ord(c.lower()) if len(c.lower()) == 1 else code), hex(code)
