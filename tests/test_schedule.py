@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaultkit.schedule import Schedule
+from vaultkit.schedule import UNCLOSED_WAIT, Schedule
 
 
 def test_a_note_is_due_only_after_its_quiet_period() -> None:
@@ -87,15 +87,36 @@ def test_every_changed_note_is_due_exactly_once_after_its_quiet_period(events: l
     has been quiet for `quiet` seconds."""
     s = Schedule(quiet_seconds=quiet)
     now = 0.0
-    last: dict[str, tuple[str, float]] = {}
+    last: dict[str, tuple[str, float, bool]] = {}
+    closes = False
     for kind, rel, step in events:
         now += step
         s.event(kind, rel, now=now)
+        closes = closes or kind == "closed"
         if rel.endswith(".md") and kind != "opened":
-            last[rel] = (kind, now)
-    changed = {rel: t for rel, (kind, t) in last.items() if kind != "deleted"}
+            last[rel] = (kind, now, closes and kind in ("created", "modified"))  # (held: not closed yet)
+    changed = {rel: t + (max(quiet, UNCLOSED_WAIT) if held else quiet)
+               for rel, (kind, t, held) in last.items() if kind != "deleted"}
     check = now + later
     first = s.due(check)
-    assert sorted(first) == sorted(rel for rel, t in changed.items() if check - t >= quiet)
-    assert sorted(first + s.due(now + quiet + 1)) == sorted(changed)
+    assert sorted(first) == sorted(rel for rel, due in changed.items() if check >= due)
+    assert sorted(first + s.due(now + max(quiet, UNCLOSED_WAIT) + 1)) == sorted(changed)
     assert s.due(now + 100) == []
+
+
+def test_where_the_os_reports_closes_a_note_being_written_waits_for_its_writer_to_close_it() -> None:
+    """inotify says "modified" at the first write; the save is whole only at "closed"."""
+    s = Schedule(quiet_seconds=1)
+    s.event("modified", "a.md", now=0)
+    assert s.due(1) == ["a.md"]  # no close seen yet: this OS may not report them
+    s.event("closed", "a.md", now=2)  # now it is known that it does
+    assert s.due(3) == ["a.md"]
+    s.event("modified", "a.md", now=10)
+    assert s.due(12) == [] and s.wake_at() == 10 + UNCLOSED_WAIT  # still open: wait
+    s.event("closed", "a.md", now=13)
+    assert s.wake_at() == 14 and s.due(14) == ["a.md"]
+    s.event("modified", "b.md", now=20)  # a writer that never closes: processed after the long wait
+    assert s.due(29) == [] and s.due(20 + UNCLOSED_WAIT) == ["b.md"]
+    s.event("modified", "c.md", now=40)
+    s.event("moved", ".c.md.tmp", now=40.5, dest="c.md")  # a rename onto the note completes it
+    assert s.due(41.5) == ["c.md"]

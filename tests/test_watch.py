@@ -184,6 +184,43 @@ def test_polling_works_where_os_events_do_not(daemon: Callable[..., Daemon]) -> 
     assert _has_callout(d.root / "a.md")
 
 
+def test_a_note_held_open_by_its_writer_waits_for_the_close(daemon: Callable[..., Daemon]) -> None:
+    """inotify reports the first write long before the writer is done; vaultkit waits for the close."""
+    d = daemon()
+    (d.root / "b.md").write_text(ANSWER, encoding="utf-8")  # a whole save: the daemon learns closes are reported
+    d.settle("b.md", 1)
+    note = d.root / "a.md"
+    more = "> It also runs Mixtral at 480 tokens per second.\n"
+    with note.open("w", encoding="utf-8") as fh:
+        fh.write(ANSWER)  # already an answer vaultkit would write a callout for
+        fh.flush()
+        time.sleep(QUIET * 6)  # quiet for longer than the quiet period, but still open
+        assert d.writes("a.md") == 0 and note.read_text(encoding="utf-8") == ANSWER
+        fh.write(more)
+    d.settle("a.md", 1)
+    text = note.read_text(encoding="utf-8")
+    assert d.writes("a.md") == 1 and _has_callout(note) and all(line in text for line in (ANSWER + more).splitlines())
+
+
+def test_when_the_os_refuses_more_watches_the_daemon_polls(daemon: Callable[..., Daemon],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """inotify's watch or instance limit (ENOSPC, EMFILE) must not stop the daemon: it says so and polls."""
+    import errno
+
+    import watchdog.observers
+
+    class Exhausted(watchdog.observers.Observer):  # type: ignore[misc,valid-type]  # (the platform's class)
+        def start(self) -> None:
+            raise OSError(errno.ENOSPC, "inotify watch limit reached")
+
+    monkeypatch.setattr(watchdog.observers, "Observer", Exhausted)
+    d = daemon()
+    assert any(r["action"] == "polling" and "max_user_watches" in r["why"] for r in d.log), d.log
+    (d.root / "a.md").write_text(ANSWER, encoding="utf-8")
+    d.settle("a.md", 1)
+    assert _has_callout(d.root / "a.md")
+
+
 def test_a_second_watcher_on_the_same_vault_is_refused(daemon: Callable[..., Daemon]) -> None:
     d = daemon()
     with pytest.raises(LockedError):
