@@ -122,10 +122,15 @@ class Index:
             hi = np.searchsorted(keys, probes[:, band], side="right")
             found += [rows[a:b] for a, b in zip(lo.tolist(), hi.tolist()) if b > a]
         recent = self._keys[self._sorted_upto:]
-        if len(recent):
+        if len(recent) and len(probes):
+            # Rows added since the last sort (up to an eighth of a big vault's): each band's keys
+            # looked up among the probes' few sorted keys, not every probe compared with every row.
             hit = np.zeros(len(recent), dtype=bool)
-            for probe in probes:
-                hit |= (recent == probe[None, :]).any(axis=1)
+            for band in range(recent.shape[1]):
+                wanted = np.sort(probes[:, band])
+                column = recent[:, band]
+                at = np.minimum(np.searchsorted(wanted, column), len(wanted) - 1)
+                hit |= wanted[at] == column
             found.append(np.nonzero(hit)[0] + self._sorted_upto)
         if not found:
             return []

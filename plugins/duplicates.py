@@ -33,7 +33,7 @@ class DuplicatesPass:
 
     def __init__(self) -> None:
         self._index: Index | None = None
-        self._seen: dict[str, list[Any]] = {}  # what the index holds of each note (its summary rows)
+        self._seen: dict[str, Any] = {}  # the summaries the index holds, by note
         self._rows: dict[Key, tuple[str, list[Any]]] = {}  # every unit's note and row, by key
         self._out: dict[str, PassResult] = {}  # the last results, by note
         self._max_links = 0
@@ -62,39 +62,43 @@ class DuplicatesPass:
         """Pair the units of every note (incrementally after the first call) and report each pair."""
         threshold = float(ctx.options.get("threshold", OPTIONS["threshold"]))
         max_links = int(ctx.options.get("max_links", OPTIONS["max_links"]))
-        current = {path: s.get("units", []) for path, s in summaries.items() if isinstance(s, dict)}
-        index = self._index
-        seen = self._seen
-        # (an unchanged note's summary is usually the very object of the last call: no comparison)
-        changed = [p for p in current.keys() | seen.keys()
-                   if current.get(p) is not seen.get(p) and current.get(p) != seen.get(p)]
+        index, seen = self._index, self._seen
+        # A daemon's summaries are mostly the very objects of the last call: an identity check each,
+        # and rows compared only where it fails (a save, or a cached run's equal copies).
+        changed = [p for p, s in summaries.items() if s is not seen.get(p) and _rows(s) != _rows(seen.get(p))]
+        changed += seen.keys() - summaries.keys()
         if (index is None or index.threshold != threshold or max_links != self._max_links
-                or len(changed) > max(16, len(current) // 10)):
+                or len(changed) > max(16, len(summaries) // 10)):
             index = Index(threshold)
-            index.build([u for path, rows in current.items() for u in _decode(path, rows)])
-            self._rows = {_key(path, row): (path, row) for path, rows in current.items() for row in rows}
+            index.build([u for path, s in summaries.items() for u in _decode(path, _rows(s))])
+            self._rows = {_key(path, row): (path, row) for path, s in summaries.items() for row in _rows(s)}
             self._out = _results(index, self._rows, max_links, list(index.links))
         elif changed:
             # Only the notes whose pairs or clusters the change touches get new results (a save in a
             # big vault must not cost a pass over every unit).
-            old = [key for p in changed for key in _keys(p, self._seen.get(p, []))]
+            old = [key for p in changed for key in _keys(p, _rows(seen.get(p)))]
             touched = _component(index, old)
-            index.update(old, [u for p in changed for u in _decode(p, current.get(p, []))])
+            index.update(old, [u for p in changed for u in _decode(p, _rows(summaries.get(p)))])
             for key in old:
                 self._rows.pop(key, None)
             for p in changed:
-                self._rows.update((_key(p, row), (p, row)) for row in current.get(p, []))
-            touched |= _component(index, [key for p in changed for key in _keys(p, current.get(p, []))])
+                self._rows.update((_key(p, row), (p, row)) for row in _rows(summaries.get(p)))
+            touched |= _component(index, [key for p in changed for key in _keys(p, _rows(summaries.get(p)))])
             paths = set(changed) | {key[1] for key in touched}
-            keys = [_key(p, row) for p in paths for row in current.get(p, [])]
+            keys = [_key(p, row) for p in paths for row in _rows(summaries.get(p))]
             fresh = _results(index, self._rows, max_links, keys)
             for p in paths:
                 if p in fresh:
                     self._out[p] = fresh[p]
                 else:
                     self._out.pop(p, None)
-        self._index, self._seen, self._max_links = index, current, max_links
+        self._index, self._seen, self._max_links = index, dict(summaries), max_links
         return dict(self._out)
+
+
+def _rows(summary: Any) -> list[Any]:
+    """A note's unit rows from its summary (none for a note without one)."""
+    return summary.get("units", []) if isinstance(summary, dict) else []
 
 
 def _hash(words: list[str]) -> str:
