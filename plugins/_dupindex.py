@@ -35,7 +35,9 @@ class Index:
     threshold: float
     units: dict[Hashable, Unit] = field(default_factory=dict)
     links: dict[Hashable, dict[Hashable, tuple[float, float]]] = field(default_factory=dict)  # both ways
-    _keys: Any = None  # band keys, one row per signature row (rows are only appended)
+    _keys: Any = None  # band keys, one row per signature row (rows are only appended): a view of `_store`
+    _store: Any = None  # room for more rows, so a save appends its rows without copying the vault's
+    _alive_store: Any = None
     _owner: list[Hashable] = field(default_factory=list)  # the unit key of each row
     _rows_of: dict[Hashable, tuple[int, int]] = field(default_factory=dict)  # first row, row count
     _alive: Any = None
@@ -50,11 +52,11 @@ class Index:
         self.links = {}
         rows = [u.rows for u in units]
         sig = np.concatenate(rows) if rows else np.zeros((0, mh.PERMS), dtype=np.uint32)
-        self._keys = mh.band_keys(sig)
+        self._keys = self._store = mh.band_keys(sig)
         self._owner, self._rows_of = [], {}
         for u in units:
             self._add_rows(u)
-        self._alive = np.ones(len(sig), dtype=bool)
+        self._alive = self._alive_store = np.ones(len(sig), dtype=bool)
         self._resort()
         owner_idx = np.array([i for i, u in enumerate(units) for _ in range(len(u.rows))], dtype=np.int64)
         for i, j in mh.candidate_pairs(self._keys, owner_idx):
@@ -90,13 +92,26 @@ class Index:
             for i in range(len(added)):  # pairs among the added units themselves
                 for j in range(i + 1, len(added)):
                     self._check(added[i], added[j])
-            self._keys = np.concatenate([self._keys, keys])
-            self._alive = np.concatenate([self._alive, np.ones(len(keys), dtype=bool)])
+            self._append(keys)
             for u in added:
                 self._add_rows(u)
         if len(self._owner) - self._sorted_upto > max(self.resort_after, len(self._owner) // 8):
             self._resort()
         return touched
+
+    def _append(self, keys: Any) -> None:
+        """Add rows of band keys, growing the store by doubling (amortised: no copy per save)."""
+        np = mh._numpy()
+        n, m = len(self._keys), len(keys)
+        if n + m > len(self._store):
+            store = np.empty((max(2 * len(self._store), n + m), self._store.shape[1]), dtype=self._store.dtype)
+            store[:n] = self._keys
+            alive = np.zeros(len(store), dtype=bool)
+            alive[:n] = self._alive
+            self._store, self._alive_store = store, alive
+        self._store[n:n + m] = keys
+        self._alive_store[n:n + m] = True
+        self._keys, self._alive = self._store[:n + m], self._alive_store[:n + m]
 
     def _add_rows(self, unit: Unit) -> None:
         self._rows_of[unit.key] = (len(self._owner), len(unit.rows))
@@ -118,8 +133,9 @@ class Index:
         np = mh._numpy()
         found: list[Any] = []
         for band, (keys, rows) in enumerate(self._sorted):
-            lo = np.searchsorted(keys, probes[:, band], side="left")
-            hi = np.searchsorted(keys, probes[:, band], side="right")
+            wanted = np.sort(probes[:, band])  # (sorted needles: each search starts where the last ended)
+            lo = np.searchsorted(keys, wanted, side="left")
+            hi = np.searchsorted(keys, wanted, side="right")
             found += [rows[a:b] for a, b in zip(lo.tolist(), hi.tolist()) if b > a]
         recent = self._keys[self._sorted_upto:]
         if len(recent) and len(probes):
