@@ -15,8 +15,9 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
+from linkserver import LinkServer, loopback_only
 from vaultkit import Context, Display, Note, PassResult
-from vaultkit.config import Config
+from vaultkit.config import Config, load_config
 from vaultkit.lock import LockedError
 from vaultkit.passes import Registered, discover, select
 from vaultkit.pipeline import RunOptions
@@ -39,8 +40,9 @@ def wait_for(check: Callable[[], bool], timeout: float = 15.0) -> bool:
 class Daemon:
     """`watch` running in a thread on a temp vault, its log kept."""
 
-    def __init__(self, root: Path, passes: list[Registered], polling: bool = False) -> None:
+    def __init__(self, root: Path, passes: list[Registered], polling: bool = False, online: bool = False) -> None:
         self.root = root
+        self.online = online
         self.log: list[dict[str, Any]] = []
         self.stop = threading.Event()
         self.ready = threading.Event()
@@ -49,7 +51,8 @@ class Daemon:
 
     def _run(self, passes: list[Registered], polling: bool) -> None:
         try:
-            watch(self.root, Config(), passes, RunOptions(offline=True), quiet=QUIET, polling=polling,
+            config = load_config(self.root) if self.online else Config()
+            watch(self.root, config, passes, RunOptions(offline=not self.online), quiet=QUIET, polling=polling,
                   log=self.log.append, stop=self.stop, ready=self.ready)
         except BaseException as exc:  # surfaced by the test
             self.error = exc
@@ -68,11 +71,11 @@ class Daemon:
 def daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
     started: list[Daemon] = []
 
-    def start(passes: list[Registered] | None = None, polling: bool = False) -> Daemon:
+    def start(passes: list[Registered] | None = None, polling: bool = False, online: bool = False) -> Daemon:
         root = tmp_path / "vault"
         root.mkdir(exist_ok=True)
         chosen = passes if passes is not None else select(discover(), ["claims"], [], Config())
-        d = Daemon(root, chosen, polling)
+        d = Daemon(root, chosen, polling, online)
         d.thread.start()
         assert d.ready.wait(15) and d.error is None, d.error
         started.append(d)
@@ -219,6 +222,62 @@ def test_when_the_os_refuses_more_watches_the_daemon_polls(daemon: Callable[...,
     (d.root / "a.md").write_text(ANSWER, encoding="utf-8")
     d.settle("a.md", 1)
     assert _has_callout(d.root / "a.md")
+
+
+def _cited(urls: list[str], mine: str = "") -> str:
+    refs = "\n".join(f"[{i}] Source number {i} {u}" for i, u in enumerate(urls, 1))
+    return (f"# Q\n\n{mine}> [!ai]+ AI\n> The answer cites{''.join(f'[{i}]' for i in range(1, len(urls) + 1))}.\n\n"
+            f"Citations:\n{refs}\n")
+
+
+def _online_daemon(daemon: Callable[..., Daemon]) -> Daemon:
+    d = daemon(passes=select(discover(), ["citations"], [], Config()), online=True)
+    return d
+
+
+def test_online_the_offline_results_are_written_first_and_the_lookups_refresh_them(
+        tmp_path: Path, daemon: Callable[..., Daemon], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The links are checked in the background; the offline callout does not wait for them."""
+    loopback_only(monkeypatch)
+    root = tmp_path / "vault"
+    root.mkdir()
+    (root / ".vaultkit.toml").write_text("[net]\nallow_private = true\ntimeout = 10.0\n", encoding="utf-8")
+    with LinkServer(delay=1.0) as srv:
+        d = _online_daemon(daemon)
+        note = root / "a.md"
+        note.write_text(_cited([srv.url("/missing")]), encoding="utf-8")
+        assert wait_for(lambda: d.writes("a.md") >= 1), d.log
+        first = note.read_text(encoding="utf-8")
+        assert "vaultkit_citations_markers: 1" in first and "dead-link" not in first  # written before any answer
+        assert wait_for(lambda: "**dead-link**" in note.read_text(encoding="utf-8")), d.log
+        online = [r for r in d.log if r.get("note") == "a.md" and r.get("why") == "online results"]
+        assert len(online) == 1 and d.writes("a.md") == 2
+        assert [r["action"] for r in d.log if r.get("note") == "a.md"].index("looked up") > 0
+        asked = len(srv.requests)
+        time.sleep(QUIET * 4)
+        assert d.writes("a.md") == 2 and len(srv.requests) == asked  # vaultkit's own writes: no echo, no loop
+
+
+def test_online_a_save_during_the_lookups_is_written_and_still_gets_its_refresh(
+        tmp_path: Path, daemon: Callable[..., Daemon], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A person saves while the links of the last save are still being checked: the newer text wins,
+    is written offline at once, and its own lookups bring the refresh (none is lost)."""
+    loopback_only(monkeypatch)
+    root = tmp_path / "vault"
+    root.mkdir()
+    (root / ".vaultkit.toml").write_text("[net]\nallow_private = true\ntimeout = 10.0\n", encoding="utf-8")
+    with LinkServer(delay=1.5) as srv:
+        d = _online_daemon(daemon)
+        note = root / "a.md"
+        note.write_text(_cited([srv.url("/missing")]), encoding="utf-8")
+        assert wait_for(lambda: d.writes("a.md") >= 1), d.log
+        assert wait_for(lambda: len(srv.requests) >= 1), d.log  # its lookups are under way
+        note.write_text(_cited([srv.url("/missing"), srv.url("/gone")], mine="My own new line.\n\n"),
+                        encoding="utf-8")
+        assert wait_for(lambda: note.read_text(encoding="utf-8").count("**dead-link**") >= 2, timeout=30), d.log
+        text = note.read_text(encoding="utf-8")
+        assert "My own new line." in text and srv.url("/gone") in text
+        assert not any(r.get("action") == "written" and r.get("note") != "a.md" for r in d.log)
 
 
 def test_a_second_watcher_on_the_same_vault_is_refused(daemon: Callable[..., Daemon]) -> None:

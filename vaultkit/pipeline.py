@@ -116,6 +116,9 @@ class Runner:
         # on each save.
         self.entries: dict[str, tuple[int, int, str, str]] | None = None
         self.vault_summaries: dict[str, dict[str, Any]] | None = None
+        # Results an online refresh will replace (the daemon writes offline results first): not
+        # recorded in the stat cache, so a run that stops before the refresh redoes the note.
+        self.provisional = False
         self.journal = self.cache  # where the journal is kept (clean runs use no cache but keep one)
         self.undo_rows: list[tuple[str, bytes, bytes]] = []  # written notes' previous bytes, not yet kept
         self.undo_bytes = 0
@@ -511,7 +514,8 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
             on_done(rep)
     for nf, rep in fresh:
         reports.append(rep)
-        if use_stat_cache and rep.status == "ok" and not rep.retry and (rep.written or not rep.changed):
+        if (use_stat_cache and rep.status == "ok" and not rep.retry and not runner.provisional
+                and (rep.written or not rep.changed)):
             try:
                 st = os.stat(nf.path)
                 keep = {k: v for k, v in rep.__dict__.items() if k not in ("written", "changed", "diff", "cached")}

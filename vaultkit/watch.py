@@ -5,6 +5,11 @@ The loop: an incremental run over the vault, then file-system events (watchdog) 
 which says which notes are due; each due note is processed alone with the run's passes (vault
 passes see the rest of the vault from the cache), written through the one writer, which re-checks
 the bytes first. vaultkit's own writes come back as events and are recognised as echo.
+
+Online, a saved note is written with its offline results at once; its lookups (links, scholarly
+metadata) run in a thread of their own, into the lookup cache, and when they are done the loop
+writes the note again with the online results, now read from that cache. A save that lands before
+then is written offline first in turn and gets lookups of its own, so no refresh is lost.
 """
 
 from __future__ import annotations
@@ -26,9 +31,12 @@ from vaultkit.lock import VaultLock
 from vaultkit.passes import Registered
 from vaultkit.pipeline import NoteReport, RunOptions, Runner, files_for, iter_reports
 from vaultkit.schedule import Schedule
+from vaultkit.text import digest
+from vaultkit.vault import NoteFile
 
 Log = Callable[[dict[str, Any]], None]
 TICK = 0.25  # seconds between looks at the stop flag while nothing is due
+LOOKED_UP = "looked-up"  # (an item on the event queue) a note's lookups are in the cache
 
 
 class _Events(FileSystemEventHandler):
@@ -54,6 +62,49 @@ class _Events(FileSystemEventHandler):
         if src is None and dest is None:
             return
         self.out.put((kind, src or "", dest, bool(event.is_directory)))
+
+
+class _Lookups:
+    """The online passes run on notes just written offline, in a thread with its own cache
+    connection, writing nothing: their lookups land in the cache, and the loop is told."""
+
+    def __init__(self, root: Path, config: Config, passes: Sequence[Registered], options: RunOptions,
+                 out: queue.Queue[tuple[str, str, str | None, bool]], log: Log) -> None:
+        self.jobs: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        self.root, self.config, self.passes, self.options, self.out, self.log = root, config, passes, options, out, log
+        self.thread = threading.Thread(target=self._run, name="vaultkit-lookups", daemon=True)
+        self.thread.start()
+
+    def submit(self, rel: str, data: bytes) -> None:
+        """Look up what the note holds now (`data`): its links and references."""
+        self.jobs.put((rel, digest(data)))
+
+    def stop(self) -> None:
+        self.jobs.put(None)
+        self.thread.join(timeout=5)
+
+    def _run(self) -> None:
+        cache = Cache(cache_path(self.root) if self.options.use_cache else None)
+        runner = Runner(self.root, self.config, self.passes, replace(self.options, dry_run=True), cache)
+        try:
+            while (job := self.jobs.get()) is not None:
+                rel, wanted = job
+                path = self.root / rel
+                try:
+                    if digest(path.read_bytes()) != wanted:
+                        continue  # saved again since: that save's offline write asks again
+                    started = time.monotonic()
+                    runner.process(NoteFile(path, rel))
+                    runner.flush()
+                except Exception as exc:  # a lookup that fails must not end the daemon  # noqa: BLE001
+                    self.log({"note": rel, "action": "skipped", "why": f"lookups failed ({exc})"})
+                    continue
+                self.log({"note": rel, "action": "looked up", "passes": [p.name for p in self.passes],
+                          "ms": round((time.monotonic() - started) * 1000)})
+                self.out.put((LOOKED_UP, rel, wanted, False))
+        finally:
+            runner.close()
+            cache.close()
 
 
 def start_observer(root: Path, handler: _Events, polling: bool, log: Log) -> Any:
@@ -102,6 +153,8 @@ def watch(root: Path, config: Config, passes: Sequence[Registered], options: Run
             log({"action": "started", "notes": len(reports), "written": len(written),
                  "ms": round((time.monotonic() - started) * 1000)})
             events: queue.Queue[tuple[str, str, str | None, bool]] = queue.Queue()
+            online = [p for p in passes if getattr(p.impl, "online", False)] if not options.offline else []
+            lookups = _Lookups(root, config, online, options, events, log) if online else None
             observer = start_observer(root, _Events(root, events), polling, log)
             if ready is not None:
                 ready.set()
@@ -109,10 +162,14 @@ def watch(root: Path, config: Config, passes: Sequence[Registered], options: Run
                 while not stop.is_set():
                     wake = schedule.wake_at()
                     wait = TICK if wake is None else min(TICK, max(0.0, wake - time.monotonic()))
+                    looked_up: dict[str, str] = {}
                     try:
                         item = events.get(timeout=wait)
                         while True:
-                            _take(schedule, root, item)
+                            if item[0] == LOOKED_UP:
+                                looked_up[item[1]] = item[2] or ""
+                            else:
+                                _take(schedule, root, item)
                             item = events.get_nowait()
                     except queue.Empty:
                         pass
@@ -123,10 +180,18 @@ def watch(root: Path, config: Config, passes: Sequence[Registered], options: Run
                     for rel in schedule.due(time.monotonic()):
                         if stop.is_set():
                             break
-                        _process(runner, options, root, rel, schedule, log)
+                        data = _process(runner, replace(options, offline=True) if lookups else options,
+                                        root, rel, schedule, log, provisional=lookups is not None)
+                        if lookups is not None and data is not None:
+                            lookups.submit(rel, data)
+                    for rel, wanted in looked_up.items():  # (a note saved again since is skipped: it asks again)
+                        if not stop.is_set():
+                            _process(runner, options, root, rel, schedule, log, expect=wanted)
             finally:
                 observer.stop()
                 observer.join(timeout=5)
+                if lookups is not None:
+                    lookups.stop()
         finally:
             runner.close()
             cache.close()
@@ -143,30 +208,51 @@ def _take(schedule: Schedule, root: Path, item: tuple[str, str, str | None, bool
         schedule.folder_moved(rel, [f"{dest}/{nf.rel}" for nf in scan(root / dest)], now)
 
 
-def _process(runner: Runner, options: RunOptions, root: Path, rel: str, schedule: Schedule, log: Log) -> None:
-    """Run the passes on one note that has been quiet; log what happened."""
+def _process(runner: Runner, options: RunOptions, root: Path, rel: str, schedule: Schedule, log: Log, *,
+             provisional: bool = False, expect: str | None = None) -> bytes | None:
+    """Run the passes on one note that has been quiet; log what happened. Returns the note's bytes
+    as vaultkit leaves them (None: nothing was processed).
+
+    `provisional`: offline results that an online refresh replaces (not kept in the stat cache).
+    `expect`: that refresh, for the note's bytes with this digest; other bytes mean a newer save.
+    """
     path = root / rel
     try:
         data = path.read_bytes()
     except OSError:
-        return  # deleted or moved since: its own event says so
-    if schedule.is_echo(rel, data):
+        return None  # deleted or moved since: its own event says so
+    if expect is not None:
+        if digest(data) != expect:
+            return None
+    elif schedule.is_echo(rel, data):
         log({"note": rel, "action": "skipped", "why": "vaultkit's own write"})
-        return
+        return None
     started = time.monotonic()
     runner.options = replace(options, files=(path,))
-    reports = iter_reports(runner, files_for(root, runner.config, runner.options))
+    runner.provisional = provisional
+    if expect is not None and runner.entries is not None:
+        runner.entries.pop(rel, None)  # the offline write left none; an older one must not stand in
+    try:
+        reports = iter_reports(runner, files_for(root, runner.config, runner.options))
+    finally:
+        runner.provisional = False
     ms = round((time.monotonic() - started) * 1000)
     passes = [p.name for p in runner.passes]
     for r in reports:
         if r.written:
             _remember(schedule, root, r)
-            log({"note": r.path, "action": "written", "passes": passes, "ms": ms})
+            log({"note": r.path, "action": "written", "passes": passes, "ms": ms,
+                 **({"why": "online results"} if expect is not None else {})})
         elif r.status != "ok":
             # The person saved while vaultkit worked: their text won; the save's event brings it back.
             log({"note": r.path, "action": "skipped", "why": r.error, "passes": passes, "ms": ms})
+            return None
         else:
             log({"note": r.path, "action": "skipped", "why": "nothing to change", "passes": passes, "ms": ms})
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _remember(schedule: Schedule, root: Path, report: NoteReport) -> None:
