@@ -230,23 +230,30 @@ def _cited(urls: list[str], mine: str = "") -> str:
             f"Citations:\n{refs}\n")
 
 
-def _online_daemon(daemon: Callable[..., Daemon]) -> Daemon:
+def _online_vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A vault whose config lets vaultkit check links on loopback (and only there)."""
+    loopback_only(monkeypatch)
+    root = tmp_path / "vault"
+    root.mkdir()
+    (root / ".vaultkit.toml").write_text("[net]\nallow_private = true\ntimeout = 10.0\n", encoding="utf-8")
+    return root
+
+
+def _saved_with_a_dead_link(daemon: Callable[..., Daemon], root: Path, srv: LinkServer) -> tuple[Daemon, Path]:
+    """An online daemon with the citations pass, and a note citing a dead link, saved and written once."""
     d = daemon(passes=select(discover(), ["citations"], [], Config()), online=True)
-    return d
+    note = root / "a.md"
+    note.write_text(_cited([srv.url("/missing")]), encoding="utf-8")
+    assert wait_for(lambda: d.writes("a.md") >= 1), d.log
+    return d, note
 
 
 def test_online_the_offline_results_are_written_first_and_the_lookups_refresh_them(
         tmp_path: Path, daemon: Callable[..., Daemon], monkeypatch: pytest.MonkeyPatch) -> None:
     """The links are checked in the background; the offline callout does not wait for them."""
-    loopback_only(monkeypatch)
-    root = tmp_path / "vault"
-    root.mkdir()
-    (root / ".vaultkit.toml").write_text("[net]\nallow_private = true\ntimeout = 10.0\n", encoding="utf-8")
+    root = _online_vault(tmp_path, monkeypatch)
     with LinkServer(delay=1.0) as srv:
-        d = _online_daemon(daemon)
-        note = root / "a.md"
-        note.write_text(_cited([srv.url("/missing")]), encoding="utf-8")
-        assert wait_for(lambda: d.writes("a.md") >= 1), d.log
+        d, note = _saved_with_a_dead_link(daemon, root, srv)
         first = note.read_text(encoding="utf-8")
         assert "vaultkit_citations_markers: 1" in first and "dead-link" not in first  # written before any answer
         assert wait_for(lambda: "**dead-link**" in note.read_text(encoding="utf-8")), d.log
@@ -262,15 +269,9 @@ def test_online_a_save_during_the_lookups_is_written_and_still_gets_its_refresh(
         tmp_path: Path, daemon: Callable[..., Daemon], monkeypatch: pytest.MonkeyPatch) -> None:
     """A person saves while the links of the last save are still being checked: the newer text wins,
     is written offline at once, and its own lookups bring the refresh (none is lost)."""
-    loopback_only(monkeypatch)
-    root = tmp_path / "vault"
-    root.mkdir()
-    (root / ".vaultkit.toml").write_text("[net]\nallow_private = true\ntimeout = 10.0\n", encoding="utf-8")
+    root = _online_vault(tmp_path, monkeypatch)
     with LinkServer(delay=1.5) as srv:
-        d = _online_daemon(daemon)
-        note = root / "a.md"
-        note.write_text(_cited([srv.url("/missing")]), encoding="utf-8")
-        assert wait_for(lambda: d.writes("a.md") >= 1), d.log
+        d, note = _saved_with_a_dead_link(daemon, root, srv)
         assert wait_for(lambda: len(srv.requests) >= 1), d.log  # its lookups are under way
         note.write_text(_cited([srv.url("/missing"), srv.url("/gone")], mine="My own new line.\n\n"),
                         encoding="utf-8")
