@@ -54,8 +54,7 @@ def _character_tables() -> tuple[Any, Any, Any]:
     if _tables is None:
         np = mh._numpy()
         # Whole-string operations, not a Python call per character: an editor hook builds these.
-        codes = np.arange(0x10000, dtype=np.uint32)
-        chars = codes.tobytes().decode("utf-32-le", "surrogatepass")
+        chars = np.arange(0x10000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
         kind = np.where(_to_codes(np, _NOT_ALNUM.sub("\x00", chars)) != 0, _LETTER, _OTHER).astype(np.uint8)
         for lo, hi in _DENSE_RANGES:
             kind[lo:hi + 1] = np.where(kind[lo:hi + 1] == _LETTER, _PACKED, kind[lo:hi + 1])
@@ -142,16 +141,9 @@ def encode(sentences: Sequence[str]) -> Encoded:
     keys = np.concatenate((word_hash, pair_hash)) >> bits << bits
     keys |= np.concatenate((word_sentence, np.searchsorted(ends, pair))).astype(np.uint64)
     keys.sort()
-    new_pair = np.empty(len(keys), dtype=bool)
-    new_pair[:1] = True
-    np.not_equal(keys[1:], keys[:-1], out=new_pair[1:])
-    at_pair = np.flatnonzero(new_pair)
+    at_pair = np.flatnonzero(_run_starts(np, keys))
     unique = keys[at_pair]
-    words = unique >> bits
-    new_word = np.empty(len(words), dtype=bool)
-    new_word[:1] = True
-    np.not_equal(words[1:], words[:-1], out=new_word[1:])
-    word_id = np.cumsum(new_word) - 1
+    word_id = np.cumsum(_run_starts(np, unique >> bits)) - 1
     sentence = (unique & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
     count = np.empty(len(at_pair), dtype=np.int64)
     count[:-1] = at_pair[1:] - at_pair[:-1]
@@ -159,6 +151,14 @@ def encode(sentences: Sequence[str]) -> Encoded:
     halves = np.bincount(np.searchsorted(ends, np.flatnonzero(packed)), minlength=n)[:n]
     sizes = (np.bincount(word_sentence, minlength=n)[:n] + (halves + 1) // 2).tolist()
     return Encoded(sentence, word_id, count, int(word_id[-1]) + 1 if len(word_id) else 0, sizes)
+
+
+def _run_starts(np: Any, ordered: Any) -> Any:
+    """True where a sorted array's run of equal values starts."""
+    out = np.empty(len(ordered), dtype=bool)
+    out[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=out[1:])
+    return out
 
 
 def similarity(encoded: Encoded) -> Any:
