@@ -8,6 +8,7 @@ footnotes and task boxes are masked before anything is matched.
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Any
 
 from vaultkit import Note, Target
@@ -171,12 +172,25 @@ def _unquote(line: str) -> str:
         line = line[m.end() :]
 
 
+_PARSED: weakref.WeakKeyDictionary[Note, dict[tuple[int, int, str], Citations]] = weakref.WeakKeyDictionary()
+
+
 def parse(note: Note, target: Target) -> Citations:
     """Everything citation-like in one target and a reference list right after it.
 
     Several answers in one note each end with their own list: a marker cites the
-    first list after it (or the last list, when none follows).
+    first list after it (or the last list, when none follows). Claims and citations
+    both ask: it is parsed once per note object and target.
     """
+    memo = _PARSED.setdefault(note, {})
+    key = (target.line, target.end_line, target.id)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _parse(note, target)
+    return found
+
+
+def _parse(note: Note, target: Target) -> Citations:
     rows = target_lines(note, target) + following_list(note, target)
     scope = 0
     in_list = False

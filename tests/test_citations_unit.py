@@ -595,3 +595,13 @@ def test_escape_property(text: str) -> None:
     out = escape(text)
     assert "\n" not in out and "\r" not in out
     assert unescaped(out) == []
+
+
+def test_a_target_is_parsed_once_per_note_and_never_answers_for_another_note() -> None:
+    """Claims and citations share the parse of a target; a note with other text at the same lines
+    (an edit: a new note object) must get its own."""
+    first = parse_note(("# Q\n\n" + callout("Scaling works [1].", "", "[1] Kaplan 2020")).encode(), "n.md", VaultConfig())
+    edited = parse_note(("# Q\n\n" + callout("Scaling works [2].", "", "[2] Hoffmann 2022")).encode(), "n.md", VaultConfig())
+    assert first.targets[0].line == edited.targets[0].line
+    assert parse(first, first.targets[0]) is parse(first, first.targets[0])
+    assert numbers(parse(first, first.targets[0])) == [1] and numbers(parse(edited, edited.targets[0])) == [2]
