@@ -153,8 +153,10 @@ def watch(root: Path, config: Config, passes: Sequence[Registered], options: Run
             log({"action": "started", "notes": len(reports), "written": len(written),
                  "ms": round((time.monotonic() - started) * 1000)})
             events: queue.Queue[tuple[str, str, str | None, bool]] = queue.Queue()
-            online = [p for p in passes if getattr(p.impl, "online", False)] if not options.offline else []
-            lookups = _Lookups(root, config, online, options, events, log) if online else None
+            # (without the cache the refresh could not read the lookups back: they stay in the reaction)
+            online = [p for p in passes if getattr(p.impl, "online", False)]
+            background = online and not options.offline and options.use_cache
+            lookups = _Lookups(root, config, online, options, events, log) if background else None
             observer = start_observer(root, _Events(root, events), polling, log)
             if ready is not None:
                 ready.set()
