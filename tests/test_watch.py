@@ -239,11 +239,12 @@ def _online_vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def _saved_with_a_dead_link(daemon: Callable[..., Daemon], root: Path, srv: LinkServer) -> tuple[Daemon, Path]:
+def _saved_with_a_dead_link(daemon: Callable[..., Daemon], root: Path, srv: LinkServer,
+                            also: tuple[str, ...] = ()) -> tuple[Daemon, Path]:
     """An online daemon with the citations pass, and a note citing a dead link, saved and written once."""
     d = daemon(passes=select(discover(), ["citations"], [], Config()), online=True)
     note = root / "a.md"
-    note.write_text(_cited([srv.url("/missing")]), encoding="utf-8")
+    note.write_text(_cited([srv.url(p) for p in ("/missing", *also)]), encoding="utf-8")
     assert wait_for(lambda: d.writes("a.md") >= 1), d.log
     return d, note
 
@@ -253,10 +254,13 @@ def test_online_the_offline_results_are_written_first_and_the_lookups_refresh_th
     """The links are checked in the background; the offline callout does not wait for them."""
     root = _online_vault(tmp_path, monkeypatch)
     with LinkServer(delay=1.0) as srv:
-        d, note = _saved_with_a_dead_link(daemon, root, srv)
+        d, note = _saved_with_a_dead_link(daemon, root, srv, also=("/error",))  # (a 500 is never cached)
         first = note.read_text(encoding="utf-8")
-        assert "vaultkit_citations_markers: 1" in first and "dead-link" not in first  # written before any answer
+        assert "vaultkit_citations_markers: 2" in first and "dead-link" not in first  # written before any answer
+        assert wait_for(lambda: any(r["action"] == "looked up" for r in d.log)), d.log
+        looked_up = len(srv.requests)
         assert wait_for(lambda: "**dead-link**" in note.read_text(encoding="utf-8")), d.log
+        assert len(srv.requests) == looked_up  # the refresh takes the background's results: no request of its own
         online = [r for r in d.log if r.get("note") == "a.md" and r.get("why") == "online results"]
         assert len(online) == 1 and d.writes("a.md") == 2
         assert [r["action"] for r in d.log if r.get("note") == "a.md"].index("looked up") > 0
@@ -279,6 +283,25 @@ def test_online_a_save_during_the_lookups_is_written_and_still_gets_its_refresh(
         text = note.read_text(encoding="utf-8")
         assert "My own new line." in text and srv.url("/gone") in text
         assert not any(r.get("action") == "written" and r.get("note") != "a.md" for r in d.log)
+
+
+def test_a_reaction_keeps_nothing_its_phases_handed_each_other(tmp_path: Path) -> None:
+    """Each save's first phase hands the second its parsed structure and pass results; a daemon that
+    kept them would grow with every save."""
+    from vaultkit.cache import Cache
+    from vaultkit.pipeline import Runner
+    from vaultkit.schedule import Schedule
+    from vaultkit.watch import _process
+
+    root = tmp_path / "vault"
+    root.mkdir()
+    options = RunOptions(offline=True)
+    runner = Runner(root, Config(), select(discover(), ["claims", "duplicates"], [], Config()), options, Cache(None))
+    log: list[dict[str, Any]] = []
+    for i in range(3):
+        (root / "a.md").write_text(ANSWER + f"> It also reached {100 + i} tokens per second.\n", encoding="utf-8")
+        _process(runner, options, root, "a.md", Schedule(0), log.append)
+        assert log[-1]["action"] == "written" and runner.memo == {} and runner.structures == {}
 
 
 def test_a_second_watcher_on_the_same_vault_is_refused(daemon: Callable[..., Daemon]) -> None:

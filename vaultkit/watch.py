@@ -6,9 +6,9 @@ which says which notes are due; each due note is processed alone with the run's 
 passes see the rest of the vault from the cache), written through the one writer, which re-checks
 the bytes first. vaultkit's own writes come back as events and are recognised as echo.
 
-Online, a saved note is written with its offline results at once; its lookups (links, scholarly
-metadata) run in a thread of their own, into the lookup cache, and when they are done the loop
-writes the note again with the online results, now read from that cache. A save that lands before
+Online, a saved note is written with its offline results at once; its online passes (links,
+scholarly metadata) run in a thread of their own, and when they are done the loop writes the note
+again with their results (the lookups stay in the cache for next time). A save that lands before
 then is written offline first in turn and gets lookups of its own, so no refresh is lost.
 """
 
@@ -66,18 +66,27 @@ class _Events(FileSystemEventHandler):
 
 class _Lookups:
     """The online passes run on notes just written offline, in a thread with its own cache
-    connection, writing nothing: their lookups land in the cache, and the loop is told."""
+    connection, writing nothing; the loop is told, and takes their results (and the lookups are
+    in the cache for next time)."""
 
     def __init__(self, root: Path, config: Config, passes: Sequence[Registered], options: RunOptions,
                  out: queue.Queue[tuple[str, str, str | None, bool]], log: Log) -> None:
         self.jobs: queue.Queue[tuple[str, str] | None] = queue.Queue()
         self.root, self.config, self.passes, self.options, self.out, self.log = root, config, passes, options, out, log
+        self.lock = threading.Lock()
+        self.results: dict[str, tuple[str, dict[str, Any]]] = {}  # note -> (digest, pass results by cache key)
         self.thread = threading.Thread(target=self._run, name="vaultkit-lookups", daemon=True)
         self.thread.start()
 
     def submit(self, rel: str, data: bytes) -> None:
         """Look up what the note holds now (`data`): its links and references."""
         self.jobs.put((rel, digest(data)))
+
+    def take(self, rel: str, wanted: str) -> dict[str, Any] | None:
+        """The online passes' results for the note's bytes with this digest (once)."""
+        with self.lock:
+            found = self.results.pop(rel, None)
+        return found[1] if found is not None and found[0] == wanted else None
 
     def stop(self) -> None:
         self.jobs.put(None)
@@ -89,16 +98,23 @@ class _Lookups:
         try:
             while (job := self.jobs.get()) is not None:
                 rel, wanted = job
-                path = self.root / rel
+                nf = NoteFile(self.root / rel, rel)
                 try:
-                    if digest(path.read_bytes()) != wanted:
+                    report, raw, _ = runner.read(nf)
+                    if raw is None or digest(raw) != wanted:
                         continue  # saved again since: that save's offline write asks again
+                    note = runner.parse(nf, raw, report)
+                    if note is None:
+                        continue
                     started = time.monotonic()
-                    runner.process(NoteFile(path, rel))
+                    computed: dict[str, Any] = {}
+                    runner.analyze(note, None, computed)
                     runner.flush()
                 except Exception as exc:  # a lookup that fails must not end the daemon  # noqa: BLE001
                     self.log({"note": rel, "action": "skipped", "why": f"lookups failed ({exc})"})
                     continue
+                with self.lock:
+                    self.results[rel] = (wanted, computed)
                 self.log({"note": rel, "action": "looked up", "passes": [p.name for p in self.passes],
                           "ms": round((time.monotonic() - started) * 1000)})
                 self.out.put((LOOKED_UP, rel, wanted, False))
@@ -187,7 +203,9 @@ def watch(root: Path, config: Config, passes: Sequence[Registered], options: Run
                         if lookups is not None and data is not None:
                             lookups.submit(rel, data)
                     for rel, wanted in looked_up.items():  # (a note saved again since is skipped: it asks again)
-                        if not stop.is_set():
+                        found = lookups.take(rel, wanted) if lookups is not None else None
+                        if found is not None and not stop.is_set():
+                            runner.memo.update(found)  # the online passes' results: no lookup in the loop
                             _process(runner, options, root, rel, schedule, log, expect=wanted)
             finally:
                 observer.stop()
@@ -238,6 +256,9 @@ def _process(runner: Runner, options: RunOptions, root: Path, rel: str, schedule
         reports = iter_reports(runner, files_for(root, runner.config, runner.options))
     finally:
         runner.provisional = False
+        # What one reaction's phases handed each other: a daemon that kept it would grow with every save.
+        runner.memo.clear()
+        runner.structures.clear()
     ms = round((time.monotonic() - started) * 1000)
     passes = [p.name for p in runner.passes]
     for r in reports:
