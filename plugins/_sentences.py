@@ -7,6 +7,7 @@ lazily (only when a target is segmented) and told the note's language.
 from __future__ import annotations
 
 import re
+import weakref
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import lru_cache
@@ -129,13 +130,23 @@ def _starts_block(text: str) -> bool:
     return text[:1].isupper() or text.startswith("**")
 
 
+# Claims and summaries both segment every target: each note's blocks and the blocks already split
+# are kept while the note object lives, so the second pass does only what the first skipped.
+_SPLIT: weakref.WeakKeyDictionary[Note, dict[tuple[int, int, str], tuple[list[list[tuple[int, str]]], dict[int, list[Sentence]]]]] = (
+    weakref.WeakKeyDictionary())
+
+
 def sentences(note: Note, target: Target, keep: Callable[[str], bool] | None = None) -> list[Sentence]:
     """The target's sentences in order, each with the line it starts on.
 
     `keep` may rule out a whole paragraph or list item by its text before it is split (a pass
     that can tell no sentence of it matters saves the work).
     """
-    rows = blocks(note, target)
+    memo = _SPLIT.setdefault(note, {})
+    key = (target.line, target.end_line, target.id)
+    if key not in memo:
+        memo[key] = (blocks(note, target), {})
+    rows, split = memo[key]
     if not rows:
         return []
     seg = None
@@ -152,23 +163,33 @@ def sentences(note: Note, target: Target, keep: Callable[[str], bool] | None = N
         text, starts = _join(block)
         if keep is not None and len(block) > 1 and not keep(text):
             continue
-        # Code spans and URLs may hold `. X`; everything else a cut needs is checked at the cut.
-        guarded = _guard(text) if ("`" in text or "://" in text) else text
-        pieces = _fast_split(guarded)
-        if pieces is None:  # an abbreviation or initial before a capital: pysbd (about 50x slower) decides
-            guarded = _guard(text)
-            seg = seg or _segmenter(language(_sample(rows)))
-            pieces = seg.segment(guarded)
-        offsets = [off for off, _ in starts]
-        pos = 0
-        for piece in _attach_trailers([p for p in pieces if p.strip()]):
-            piece = piece.strip()
-            at = guarded.find(piece, pos)
-            at = pos if at < 0 else at
-            pos = at + len(piece)
-            line = starts[max(bisect_right(offsets, at) - 1, 0)][1]
-            end = starts[max(bisect_left(offsets, pos) - 1, 0)][1]
-            out.append(Sentence(piece.replace(_DOT, "."), line, index, max(end, line)))
+        done = split.get(index)
+        if done is None:
+            # Code spans and URLs may hold `. X`; everything else a cut needs is checked at the cut.
+            guarded = _guard(text) if ("`" in text or "://" in text) else text
+            pieces = _fast_split(guarded)
+            if pieces is None:  # an abbreviation or initial before a capital: pysbd (about 50x slower) decides
+                guarded = _guard(text)
+                seg = seg or _segmenter(language(_sample(rows)))
+                pieces = seg.segment(guarded)
+            done = split[index] = _located(pieces, guarded, starts, index)
+        out += done
+    return out
+
+
+def _located(pieces: list[str], guarded: str, starts: list[tuple[int, int]], index: int) -> list[Sentence]:
+    """A block's pieces as sentences, each with the lines it starts and ends on."""
+    offsets = [off for off, _ in starts]
+    out: list[Sentence] = []
+    pos = 0
+    for piece in _attach_trailers([p for p in pieces if p.strip()]):
+        piece = piece.strip()
+        at = guarded.find(piece, pos)
+        at = pos if at < 0 else at
+        pos = at + len(piece)
+        line = starts[max(bisect_right(offsets, at) - 1, 0)][1]
+        end = starts[max(bisect_left(offsets, pos) - 1, 0)][1]
+        out.append(Sentence(piece.replace(_DOT, "."), line, index, max(end, line)))
     return out
 
 
