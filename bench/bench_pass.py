@@ -47,8 +47,8 @@ def main() -> None:
                 cpu[kind].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     base, with_pass = statistics.median(runs["base"]), statistics.median(runs["pass"])
     print(f"vault: {source}, runs: {args.runs}, jobs: {args.jobs}, scope = notes")
-    print(f"--only stats {' '.join('+ ' + o for o in args.others):10s}: median {base:6.2f} s  (runs: {', '.join(f'{x:.2f}' for x in runs['base'])})")
-    print(f"--only stats + {args.name:10s}: median {with_pass:6.2f} s  (runs: {', '.join(f'{x:.2f}' for x in runs['pass'])})")
+    print(f"--only stats {''.join('+ ' + o + ' ' for o in args.others):10s}: median {base:6.2f} s  (runs: {', '.join(f'{x:.2f}' for x in runs['base'])})")
+    print(f"--only stats {''.join('+ ' + o + ' ' for o in args.others)}+ {args.name:10s}: median {with_pass:6.2f} s  (runs: {', '.join(f'{x:.2f}' for x in runs['pass'])})")
     print(f"{args.name} adds {with_pass / base - 1:+.1%} to the {'run with ' + ', '.join(args.others) if args.others else 'foundation' + chr(39) + 's'} cold run (medians)")
     pairs = [p / b - 1 for p, b in zip(runs["pass"], runs["base"])]
     print(f"per round (same round's baseline): median {statistics.median(pairs):+.1%}  "
