@@ -184,3 +184,28 @@ def test_other_languages_need_a_digit_to_be_a_claim(text: str) -> None:
     """The skip before segmenting (`can_score`) is exact: no digit, no claim, whatever the text."""
     assert score(text, english=False)[0] <= 1.5 < THRESHOLD
     assert not can_score(text, english=False)
+
+
+def test_sentences_are_the_same_whichever_pass_segments_the_note_first() -> None:
+    """Claims (which skips paragraphs) and summaries (which wants all) share one note's splits: the
+    order they run in must not change what either gets."""
+    text = ("# Notes\n\n> [!ai]+ AI\n> Dr. Smith measured 42 tokens per second. It was fast.\n"
+            "> The second line of that paragraph says 7 more things.\n>\n"
+            "> A paragraph with no figure at all. It has two sentences,\n> over two lines.\n>\n"
+            "> - A list item of 3 parts. And one more.\n")
+
+    def note() -> object:
+        return parse_note(text.encode(), "n.md", VaultConfig())
+
+    def keep(t: str) -> bool:
+        return any(c.isdigit() for c in t)
+
+    a = note()
+    full_first, kept_after = sentences(a, a.targets[0]), sentences(a, a.targets[0], keep)  # type: ignore[attr-defined]
+    b = note()
+    kept_first, full_after = sentences(b, b.targets[0], keep), sentences(b, b.targets[0])  # type: ignore[attr-defined]
+    assert full_first == full_after and kept_first == kept_after
+    skipped = "A paragraph with no figure at all."
+    assert skipped in [s.text for s in full_first] and skipped not in [s.text for s in kept_first]
+    assert len(full_first) > len(kept_first) > 0
+    assert [s.text for s in full_first][:2] == ["Dr. Smith measured 42 tokens per second.", "It was fast."]
