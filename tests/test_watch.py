@@ -285,6 +285,30 @@ def test_online_a_save_during_the_lookups_is_written_and_still_gets_its_refresh(
         assert not any(r.get("action") == "written" and r.get("note") != "a.md" for r in d.log)
 
 
+def test_online_with_a_model_the_passes_that_ask_it_run_in_the_background(
+        tmp_path: Path, daemon: Callable[..., Daemon], monkeypatch: pytest.MonkeyPatch) -> None:
+    """With an `[llm]` model, claims asks it: that runs in the background too, after the offline write."""
+    from llmserver import LlmServer, claims_reply
+
+    root = _online_vault(tmp_path, monkeypatch)
+    with LlmServer(slow=1.0) as llm:
+        llm.mode = "slow"  # answers after a second (the client waits up to five)
+        llm.reply = claims_reply(lambda s: ["Groq's LPU runs Llama models.", "It delivers 750 tokens per second."])
+        with (root / ".vaultkit.toml").open("a", encoding="utf-8") as fh:
+            fh.write(f'\n[llm]\nbase_url = "{llm.base_url}"\nmodel = "m"\ntimeout = 5.0\n\n[passes.claims]\nllm = true\n')
+        d = daemon(passes=select(discover(), ["claims"], [], Config()), online=True)
+        note = root / "a.md"
+        note.write_text(ANSWER, encoding="utf-8")
+        assert wait_for(lambda: d.writes("a.md") >= 1), d.log
+        first = note.read_text(encoding="utf-8")
+        assert "[!vaultkit]- Claims" in first and "runs Llama models" not in first  # the offline claims, first
+        assert wait_for(lambda: any(r["action"] == "looked up" for r in d.log)), d.log
+        asked = len(llm.requests)
+        assert asked >= 1
+        assert wait_for(lambda: ">     - Groq's LPU runs Llama models." in note.read_text(encoding="utf-8")), d.log
+        assert len(llm.requests) == asked  # the refresh took the background's answer: the loop asked nothing
+
+
 def test_a_reaction_keeps_nothing_its_phases_handed_each_other(tmp_path: Path) -> None:
     """Each save's first phase hands the second its parsed structure and pass results; a daemon that
     kept them would grow with every save."""

@@ -7,8 +7,9 @@ passes see the rest of the vault from the cache), written through the one writer
 the bytes first. vaultkit's own writes come back as events and are recognised as echo.
 
 Online, a saved note is written with its offline results at once; its online passes (links,
-scholarly metadata) run in a thread of their own, and when they are done the loop writes the note
-again with their results (the lookups stay in the cache for next time). A save that lands before
+scholarly metadata, and with an `[llm]` model every note pass) run in a thread of their own, and
+when they are done the loop writes the note again with their results (the lookups stay in the
+cache for next time). A save that lands before
 then is written offline first in turn and gets lookups of its own, so no refresh is lost.
 """
 
@@ -169,8 +170,10 @@ def watch(root: Path, config: Config, passes: Sequence[Registered], options: Run
             log({"action": "started", "notes": len(reports), "written": len(written),
                  "ms": round((time.monotonic() - started) * 1000)})
             events: queue.Queue[tuple[str, str, str | None, bool]] = queue.Queue()
-            # (without the cache the refresh could not read the lookups back: they stay in the reaction)
-            online = [p for p in passes if getattr(p.impl, "online", False)]
+            # In the background: the passes that look things up, and every note pass when a model is
+            # configured (any of them may ask it). Without the cache they stay in the reaction.
+            uses_model = bool(config.llm.base_url and config.llm.model)
+            online = [p for p in passes if not p.is_vault_pass and (uses_model or getattr(p.impl, "online", False))]
             background = online and not options.offline and options.use_cache
             lookups = _Lookups(root, config, online, options, events, log) if background else None
             observer = start_observer(root, _Events(root, events), polling, log)
