@@ -239,7 +239,8 @@ def test_format_text_prints_one_problem_line_per_finding_in_the_written_files_li
 
 def test_line_reports_only_the_answer_under_the_cursor(tmp_path: Path, vk: VK) -> None:
     note = write_note(tmp_path, "a.md", HOOK_NOTE)
-    second = HOOK_NOTE.splitlines().index("> [!ai]+ Second") + 1
+    assert vk("run", tmp_path, "--offline", "--only", "claims")[0] == 0  # (both answers have their callouts)
+    second = note.read_text(encoding="utf-8").splitlines().index("> [!ai]+ Second") + 1
     code, out, err = vk("run", "--file", note, "--offline", "--only", "claims", "--format", "text",
                         "--line", f"{second + 1}:4")
     assert code == 0, err
@@ -252,6 +253,45 @@ def test_line_reports_only_the_answer_under_the_cursor(tmp_path: Path, vk: VK) -
     assert [r[4] for r in _text_rows(out)] == ["uncited claim: Groq's LPU delivers 750 tokens per second on Llama models."]
     code, out, _ = vk("run", "--file", note, "--offline", "--only", "claims", "--format", "text", "--line", 1)
     assert out == ""  # above every answer: nothing to report
+
+
+def test_line_works_on_the_answer_under_the_cursor_and_leaves_the_others_as_they_are(tmp_path: Path, vk: VK) -> None:
+    """An editor hook on a note of several answers: only the one at the cursor is analysed and its
+    callouts rewritten; the others' callouts and the frontmatter stay byte for byte, the person's
+    edits everywhere are kept, and the next full run brings the rest up to date."""
+    note = write_note(tmp_path, "a.md", HOOK_NOTE)
+    assert vk("run", tmp_path, "--offline")[0] == 0
+    before = note.read_text(encoding="utf-8")
+    edited = before.replace("750 tokens", "800 tokens", 1).replace("1.5 billion", "2 billion", 1)  # both answers
+    note.write_text(edited, encoding="utf-8")
+    lines = edited.splitlines(keepends=True)
+    second = next(i for i, row in enumerate(lines, 1) if row.startswith("> [!ai]+ Second"))
+    code, out, err = vk("run", "--file", note, "--offline", "--format", "text", "--line", second + 1)
+    assert code == 0, err
+    after = note.read_text(encoding="utf-8")
+    first_stretch = "".join(lines[:second - 1])  # the frontmatter, the first answer and its callouts
+    assert after.startswith(first_stretch) and "): Groq's LPU delivers 750 tokens per second" in after  # not redone
+    line = next(i for i, row in enumerate(after.splitlines(), 1) if "Microsoft deployed RWKV to 2 billion" in row)
+    assert f"> - **uncited** (line {line}): Microsoft deployed RWKV to 2 billion" in after  # the second one is, its
+    # line reference naming the line of the file as written (above it, the first answer's callouts)
+    assert [r[3] for r in _text_rows(out)].count("claims") == 1
+    copy = write_note(tmp_path / "copy", "a.md", edited)
+    assert vk("run", "--file", copy, "--offline", "--only", "claims")[0] == 0
+    code, cleaned, _ = vk("clean", tmp_path, "--dry-run")
+    assert vk("clean", tmp_path)[0] == 0 and vk("clean", tmp_path / "copy")[0] == 0
+    assert note.read_text(encoding="utf-8") == copy.read_text(encoding="utf-8")  # the same human text, edits kept
+    assert vk("run", tmp_path, "--offline")[0] == 0 and vk("run", tmp_path / "copy", "--offline")[0] == 0
+    assert note.read_text(encoding="utf-8") == copy.read_text(encoding="utf-8")  # and a full run catches up
+
+
+def test_line_in_a_note_of_one_answer_or_nested_answers_works_on_the_whole_note(tmp_path: Path, vk: VK) -> None:
+    nested = "# N\n\n> [!ai]+ Outer\n> Groq's LPU delivers 750 tokens per second.\n>\n> > [!ai]+ Inner\n> > It ran 3 models in 2024.\n"
+    for name, text, at in (("one.md", AI, 2), ("nested.md", nested, 7)):
+        note = write_note(tmp_path / "with-line", name, text)
+        whole = write_note(tmp_path / "whole", name, text)
+        assert vk("run", "--file", note, "--offline", "--line", at)[0] == 0
+        assert vk("run", "--file", whole, "--offline")[0] == 0
+        assert note.read_bytes() == whole.read_bytes(), name
 
 
 def test_line_needs_one_file_and_a_line_number(tmp_path: Path, vk: VK) -> None:

@@ -94,7 +94,7 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
     chosen = select(installed, only, skip, config) if mode == "run" else []
     if jobs == 0:
         jobs = min(os.cpu_count() or 1, 8)
-    options = RunOptions(mode, dry_run, diff, offline, tuple(Path(f) for f in files), jobs, not no_cache)
+    options = RunOptions(mode, dry_run, diff, offline, tuple(Path(f) for f in files), jobs, not no_cache, line)
     cache = Cache(None if no_cache or mode == "clean" else cache_path(root))
     started = time.monotonic()
     try:

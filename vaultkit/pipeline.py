@@ -13,11 +13,11 @@ from vaultkit import __version__
 from vaultkit.cache import Cache
 from vaultkit.config import Config
 from vaultkit.errors import NoteError
-from vaultkit.note import Note, parse_note
+from vaultkit.note import Note, Target, parse_note
 from vaultkit.blocks import Structure
 from vaultkit.passes import SEVERITIES, Context, Display, Finding, PassResult, Registered, merge
-from vaultkit.render import PassOutput, compose, property_name
-from vaultkit.text import digest, encode
+from vaultkit.render import PassOutput, Rendered, block_id, compose, property_name
+from vaultkit.text import digest, encode, split_lines
 from vaultkit.errors import ConfigError
 from vaultkit.vault import NoteFile, printable, scan, skip_reason
 from vaultkit.write import replace_note
@@ -34,6 +34,7 @@ class RunOptions:
     files: tuple[Path, ...] = ()
     jobs: int = 1  # the CLI passes 0 -> one per CPU
     use_cache: bool = True
+    line: int | None = None  # `--line`: with one note, only the answer at this line of the file is worked on
 
     @property
     def writes(self) -> bool:
@@ -203,8 +204,8 @@ class Runner:
             report.status, report.error = "error", str(exc)
             return None
 
-    def analyze(self, note: Note, only: Sequence[Registered] | None = None, record: dict[str, Any] | None = None
-                ) -> tuple[list[PassOutput], list[Finding], bool]:
+    def analyze(self, note: Note, only: Sequence[Registered] | None = None, record: dict[str, Any] | None = None,
+                scope: str = "") -> tuple[list[PassOutput], list[Finding], bool]:
         """Run every note pass (or `only` these) on one note; a pass that raises becomes an error finding.
 
         `record` collects what was computed, by cache key (a run's first phase hands it to the second).
@@ -219,7 +220,7 @@ class Runner:
                 continue
             ctx = self.context(p)
             key = digest(note.hash, p.name, p.version, json.dumps(ctx.options, sort_keys=True, default=str),
-                         str(self.options.offline), repr(self.config.vaultkit), repr(self.config.llm))
+                         str(self.options.offline), repr(self.config.vaultkit), repr(self.config.llm), *((scope,) if scope else ()))
             # A pass whose answers come from the network is re-run (its lookups have their own cache).
             reuse = self.options.use_cache and not (getattr(p.impl, "online", False) and not self.options.offline)
             # This run's first phase already ran it (a pass with a vault step): never twice, cache or not.
@@ -256,6 +257,25 @@ class Runner:
         summaries = {o.name: o.result.summary for o in outputs if o.result.summary is not None}
         return note.hash, note.structure if note.needs_structure else None, summaries, computed
 
+    def _render(self, note: Note, extra: dict[str, PassResult], scope: str = ""
+                ) -> tuple[list[PassOutput], list[Finding], bool, Rendered]:
+        """The passes' outputs for a note, its vault results merged in, and the note rendered with them."""
+        outputs, pass_findings, crashed = self.analyze(note, scope=scope)
+        for name, result in extra.items():
+            result = _resolve(result, note)
+            try:
+                validate(result, note)
+            except TypeError as exc:
+                pass_findings.append(Finding("pass-error", "error", 1, 1, f"pass {name} (vault step) failed: {exc}",
+                                             {"pass": name}, "vaultkit"))
+                continue
+            mine = next((i for i, o in enumerate(outputs) if o.name == name), None)
+            if mine is None:
+                outputs.append(PassOutput(name, digest(note.hash, name, size=6), result))
+            else:  # a note pass's vault step: one callout per target, not two
+                outputs[mine] = PassOutput(name, outputs[mine].input_hash, merge(outputs[mine].result, result))
+        return outputs, pass_findings, crashed, compose(note, outputs)
+
     def process(self, nf: NoteFile, extra: dict[str, PassResult] | None = None,
                 note: Note | None = None, raw: bytes | None = None) -> NoteReport:
         """Everything for one note, up to and including the write."""
@@ -282,23 +302,25 @@ class Runner:
                          for b in note.blocks if not b.intact]
             crashed = False
         else:
-            outputs, pass_findings, crashed = self.analyze(note)
+            focus = _focused(note, self.options.line) if self.options.line is not None else None
+            spliced = None
+            if focus is not None:  # `--line`: the passes see only the answer at the cursor
+                view = _restricted(note, focus)
+                outputs, pass_findings, crashed, rendered = self._render(view, _only(extra, focus), f"focus={focus.id}")
+                spliced = _splice(note, focus, rendered)
+                if spliced is not None and any("\ue000" in d.body for o in outputs for d in o.result.displays):
+                    # line references name lines of the file as written, not of the one-answer rendering
+                    rendered = compose(view, outputs, where=spliced[1])
+                    spliced = _splice(note, focus, rendered)
+            if spliced is None:
+                outputs, pass_findings, crashed, rendered = self._render(note, extra)
+                new_text, written_line = rendered.text, rendered.new_line
+            else:
+                new_text, written_line = spliced
             report.summaries = {o.name: o.result.summary for o in outputs if o.result.summary is not None}
-            report.retry = any(not o.result.cacheable for o in outputs)
+            # (a note whose other answers were left as they were is not current: the next run redoes it)
+            report.retry = spliced is not None or any(not o.result.cacheable for o in outputs)
             report.vault_results = vault_json(extra)
-            for name, result in extra.items():
-                result = _resolve(result, note)
-                try:
-                    validate(result, note)
-                except TypeError as exc:
-                    pass_findings.append(Finding("pass-error", "error", 1, 1, f"pass {name} (vault step) failed: {exc}",
-                                                 {"pass": name}, "vaultkit"))
-                    continue
-                mine = next((i for i, o in enumerate(outputs) if o.name == name), None)
-                if mine is None:
-                    outputs.append(PassOutput(name, digest(note.hash, name, size=6), result))
-                else:  # a note pass's vault step: one callout per target, not two
-                    outputs[mine] = PassOutput(name, outputs[mine].input_hash, merge(outputs[mine].result, result))
             if note.targets and self.vault_errors:
                 pass_findings += self.vault_errors
                 report.retry = True
@@ -308,11 +330,9 @@ class Runner:
             findings += [Finding(
                 "glued-callout", "warning", t.line, t.line,
                 f"`[!{t.type}]` directly follows a quote, so Obsidian shows it as quote text, "
-                "not a callout — add a blank line before this line", {}, "vaultkit") for t in note.targets if t.glued]
-            rendered = compose(note, outputs)
+                "not a callout — add a blank line before this line", {}, "vaultkit")
+                for t in (note.targets if spliced is None else (focus,)) if t is not None and t.glued]
             findings += rendered.findings
-            new_text = rendered.text
-            written_line = rendered.new_line
         findings.sort(key=_order)
         report.targets = _targets_json(note, note.file_line)
         report.findings = [finding_json(f, note.file_line) for f in findings]
@@ -336,6 +356,72 @@ class Runner:
             if report.written and self.run_id is not None:
                 self._keep_for_undo(nf.rel, raw, new)
         return report
+
+
+def _focused(note: Note, line: int) -> Target | None:
+    """The callout answer at a file line (or the nearest above it), when the work can be limited to
+    it: a note of several answers, none inside another; None means the whole note."""
+    callouts = [t for t in note.targets if t.kind == "callout"]
+    if len(callouts) < 2 or len(callouts) != len(note.targets):
+        return None
+    above = [t for t in callouts if note.file_line(t.line) <= line]
+    if not above:
+        return None
+    focus = above[-1]
+    if any(t is not focus and t.line <= focus.end_line and focus.line <= t.end_line for t in callouts):
+        return None  # nested answers share lines (and callout places): the whole note
+    return focus
+
+
+def _restricted(note: Note, focus: Target) -> Note:
+    """The note as the passes see it under `--line`: the same text, one answer."""
+    view = replace(note, preparsed=note.structure if note.needs_structure else None)
+    view.__dict__["targets"] = (focus,)  # (a cached property of the frozen note)
+    return view
+
+
+def _only(extra: dict[str, PassResult], focus: Target) -> dict[str, PassResult]:
+    """Vault results of the answer at the cursor only."""
+    def mine(result: PassResult) -> PassResult:
+        return PassResult(tuple(f for f in result.findings if focus.line <= f.line <= focus.end_line),
+                          tuple(d for d in result.displays if d.target in (focus, focus.id)), {}, result.summary,
+                          result.cacheable)
+    return {name: mine(result) for name, result in extra.items()}
+
+
+def _splice(note: Note, focus: Target, rendered: Rendered) -> tuple[str, Callable[[int], int]] | None:
+    """The file with only the focused answer's stretch taken from `rendered` (the answer, its
+    callouts and the lines up to the next human line); everything else byte for byte as read,
+    frontmatter included. None when the stretch in the file holds callouts of another answer, or
+    the result's human text is not the rendered one's (then the whole note is worked on)."""
+    from vaultkit.managed import strip
+
+    old = split_lines(note.decoded.text)
+    new = split_lines(rendered.text)
+    n = len(note.lines)
+    a, b = focus.line, focus.end_line
+    start = note.origin[a - 1]
+    stop = note.origin[b] if b < n else len(old)
+    r_start = rendered.new_line(a) - 1
+    r_stop = rendered.new_line(b + 1) - 1 if b < n else len(new)
+    others = {i for t in note.targets if t is not focus
+              for i in (t.id, *(block_id(t, line) for line in range(t.line, t.end_line + 1)))}
+    if any(start <= blk.line - 1 < stop and blk.target_id in others for blk in note.blocks):
+        return None  # (the answer's own callouts may carry its id from before an edit)
+    lines = old[:start] + new[r_start:r_stop] + old[stop:]
+    prefix = note.config.property_prefix
+    if strip(lines, prefix).lines != strip(new, prefix).lines:
+        return None
+    shift = (r_stop - r_start) - (stop - start)
+
+    def written(line: int) -> int:
+        if line < a:
+            return note.origin[line - 1] + 1
+        if line <= b:
+            return start + rendered.new_line(line) - rendered.new_line(a) + 1
+        return note.origin[min(line, n) - 1] + 1 + shift
+
+    return "".join(lines), written
 
 
 def _has_keys_of(note: Note, passes: frozenset[str]) -> bool:

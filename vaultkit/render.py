@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from vaultkit.errors import ParseError
 from vaultkit.managed import CREATED_KEY, CREATED_VALUE, block_lines, outer_prefix, separator
@@ -40,8 +40,9 @@ class Rendered:
         return line + sum(count for at, count in self.inserted if at < line)
 
 
-def compose(note: Note, outputs: Sequence[PassOutput]) -> Rendered:
-    """The note's text with every pass's callouts and properties in place."""
+def compose(note: Note, outputs: Sequence[PassOutput], where: Callable[[int], int] | None = None) -> Rendered:
+    """The note's text with every pass's callouts and properties in place. Line references in
+    callouts name lines of this text, or of the file `where` maps note lines to."""
     nl = note.decoded.newline
     lines, inserted, findings = _with_blocks(note, outputs, nl)
     properties = _properties(note, outputs)
@@ -57,7 +58,7 @@ def compose(note: Note, outputs: Sequence[PassOutput]) -> Rendered:
     if any("\ue000" in d.body for out in outputs for d in out.result.displays):
         # Line references: the layout does not depend on the numbers, so lay the blocks out again
         # with them filled in; the properties sit in the frontmatter, above every block.
-        where = Rendered("", [], inserted).new_line
+        where = where or Rendered("", [], inserted).new_line
         filled = [PassOutput(o.name, o.input_hash, PassResult(
             o.result.findings, tuple(Display(d.target, resolve_line_refs(d.body, where), d.title, d.line)
                                      for d in o.result.displays), o.result.properties, o.result.summary))
