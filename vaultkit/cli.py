@@ -171,8 +171,9 @@ def cli() -> None:
 @click.option("--format", "output", type=click.Choice(["text", "json"]),
               help="Print findings on stdout: text is one `path:line: severity [pass] message` per finding "
                    "(editors' problem lists), json the same as --json.")
-@click.option("--line", type=LINE, metavar="N", help="With one --file: report only the AI text at line N, or "
-              "the nearest above it (an editor's cursor; `N:COLUMN` is accepted).")
+@click.option("--line", type=LINE, metavar="N", help="With one --file: work on and report only the AI answer at "
+              "line N, or the nearest above it (an editor's cursor; `N:COLUMN` is accepted); the note's other "
+              "answers keep their callouts until the next full run.")
 @click.option("--offline", is_flag=True, help="Make no network requests.")
 @click.option("--check", is_flag=True, help="Exit 1 when a finding at or above --fail-on exists (for CI).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
