@@ -309,6 +309,19 @@ def test_online_with_a_model_the_passes_that_ask_it_run_in_the_background(
         assert len(llm.requests) == asked  # the refresh took the background's answer: the loop asked nothing
 
 
+def test_a_stale_lookups_event_leaves_the_newer_results_for_their_own() -> None:
+    """Two saves' lookups can finish before the loop takes the first: the first event (older bytes)
+    must not take, and lose, the results of the second."""
+    from vaultkit.watch import _Lookups
+
+    lookups = object.__new__(_Lookups)  # (no thread: only the hand-over is under test)
+    lookups.lock = threading.Lock()
+    lookups.results = {"a.md": ("second", {"key": "online result"})}
+    assert lookups.take("a.md", "first") is None
+    assert lookups.take("a.md", "second") == {"key": "online result"}
+    assert lookups.take("a.md", "second") is None
+
+
 def test_a_reaction_keeps_nothing_its_phases_handed_each_other(tmp_path: Path) -> None:
     """Each save's first phase hands the second its parsed structure and pass results; a daemon that
     kept them would grow with every save."""

@@ -84,10 +84,14 @@ class _Lookups:
         self.jobs.put((rel, digest(data)))
 
     def take(self, rel: str, wanted: str) -> dict[str, Any] | None:
-        """The online passes' results for the note's bytes with this digest (once)."""
+        """The online passes' results for the note's bytes with this digest (once). Results for newer
+        bytes stay for their own event (a stale event must not take them)."""
         with self.lock:
-            found = self.results.pop(rel, None)
-        return found[1] if found is not None and found[0] == wanted else None
+            found = self.results.get(rel)
+            if found is None or found[0] != wanted:
+                return None
+            del self.results[rel]
+        return found[1]
 
     def stop(self) -> None:
         self.jobs.put(None)
