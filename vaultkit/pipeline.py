@@ -13,6 +13,7 @@ from vaultkit import __version__
 from vaultkit.cache import Cache
 from vaultkit.config import Config
 from vaultkit.errors import NoteError
+from vaultkit.managed import strip
 from vaultkit.note import Note, Target, parse_note
 from vaultkit.blocks import Structure
 from vaultkit.passes import SEVERITIES, Context, Display, Finding, PassResult, Registered, merge
@@ -394,8 +395,6 @@ def _splice(note: Note, focus: Target, rendered: Rendered) -> tuple[str, Callabl
     callouts and the lines up to the next human line); everything else byte for byte as read,
     frontmatter included. None when the stretch in the file holds callouts of another answer, or
     the result's human text is not the rendered one's (then the whole note is worked on)."""
-    from vaultkit.managed import strip
-
     old = split_lines(note.decoded.text)
     new = split_lines(rendered.text)
     n = len(note.lines)
