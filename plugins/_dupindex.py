@@ -150,7 +150,7 @@ class Index:
             found.append(np.nonzero(hit)[0] + self._sorted_upto)
         if not found:
             return []
-        rows = np.unique(np.concatenate(found))
+        rows = mh.distinct(np.concatenate(found))
         return rows[self._alive[rows]].tolist()
 
     def _check(self, a: Unit, b: Unit) -> bool:

@@ -217,6 +217,22 @@ def candidate_pairs(keys: "np.ndarray", owner: "np.ndarray", cap: int = 64) -> s
     return pairs
 
 
+def run_starts(ordered: "np.ndarray") -> "np.ndarray":
+    """True where a sorted array's run of equal values starts."""
+    np = _numpy()
+    out = np.empty(len(ordered), dtype=bool)
+    out[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=out[1:])
+    return out
+
+
+def distinct(values: "np.ndarray") -> "np.ndarray":
+    """`np.unique` of a flat array, without its check for masked arrays (which imports numpy.ma at
+    each start of an editor hook)."""
+    ordered = _numpy().sort(values)
+    return ordered[run_starts(ordered)]
+
+
 def overlap(a: "np.ndarray", b: "np.ndarray") -> tuple[float, float]:
     """(containment of the smaller in the larger, Jaccard) of two sorted, duplicate-free shingle arrays."""
     np = _numpy()

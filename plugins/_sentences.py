@@ -149,7 +149,7 @@ def sentences(note: Note, target: Target, keep: Callable[[str], bool] | None = N
     rows, split = memo[key]
     if not rows:
         return []
-    seg = None
+    lang = ""
     out: list[Sentence] = []
     for index, block in enumerate(rows):
         if len(block) == 1:
@@ -170,11 +170,27 @@ def sentences(note: Note, target: Target, keep: Callable[[str], bool] | None = N
             pieces = _fast_split(guarded)
             if pieces is None:  # an abbreviation or initial before a capital: pysbd (about 50x slower) decides
                 guarded = _guard(text)
-                seg = seg or _segmenter(language(_sample(rows)))
-                pieces = seg.segment(guarded)
+                lang = lang or language(_sample(rows))
+                pieces = _segmented(lang, guarded)
             done = split[index] = _located(pieces, guarded, starts, index)
         out += done
     return out
+
+
+# pysbd's pieces by (language, block): a hook's two phases parse a note twice, so claims and
+# summaries see two note objects, and pysbd takes milliseconds a block.
+_PIECES: dict[tuple[str, str], list[str]] = {}
+
+
+def _segmented(lang: str, text: str) -> list[str]:
+    """pysbd's split of one block, computed once per process."""
+    key = (lang, text)
+    pieces = _PIECES.get(key)
+    if pieces is None:
+        if len(_PIECES) >= 4096:
+            _PIECES.clear()
+        pieces = _PIECES[key] = _segmenter(lang).segment(text)
+    return pieces
 
 
 def _located(pieces: list[str], guarded: str, starts: list[tuple[int, int]], index: int) -> list[Sentence]:

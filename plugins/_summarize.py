@@ -141,9 +141,9 @@ def encode(sentences: Sequence[str]) -> Encoded:
     keys = np.concatenate((word_hash, pair_hash)) >> bits << bits
     keys |= np.concatenate((word_sentence, np.searchsorted(ends, pair))).astype(np.uint64)
     keys.sort()
-    at_pair = np.flatnonzero(_run_starts(np, keys))
+    at_pair = np.flatnonzero(mh.run_starts(keys))
     unique = keys[at_pair]
-    word_id = np.cumsum(_run_starts(np, unique >> bits)) - 1
+    word_id = np.cumsum(mh.run_starts(unique >> bits)) - 1
     sentence = (unique & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
     count = np.empty(len(at_pair), dtype=np.int64)
     count[:-1] = at_pair[1:] - at_pair[:-1]
@@ -151,14 +151,6 @@ def encode(sentences: Sequence[str]) -> Encoded:
     halves = np.bincount(np.searchsorted(ends, np.flatnonzero(packed)), minlength=n)[:n]
     sizes = (np.bincount(word_sentence, minlength=n)[:n] + (halves + 1) // 2).tolist()
     return Encoded(sentence, word_id, count, int(word_id[-1]) + 1 if len(word_id) else 0, sizes)
-
-
-def _run_starts(np: Any, ordered: Any) -> Any:
-    """True where a sorted array's run of equal values starts."""
-    out = np.empty(len(ordered), dtype=bool)
-    out[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=out[1:])
-    return out
 
 
 def similarity(encoded: Encoded) -> Any:

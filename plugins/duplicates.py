@@ -48,14 +48,13 @@ class DuplicatesPass:
                 kept.append((unit, words))
         if not kept:
             return PassResult()
-        np = mh._numpy()
         shingles = mh.shingles_many([words for _, words in kept])
         sig, owner = mh.signatures(shingles)
         rows: list[Any] = []
         for (unit, words), sh, index in zip(kept, shingles, range(len(kept))):
             mine = sig[owner == index]
             rows.append([unit.kind, unit.line, unit.end_line, unit.heading, unit.target.id if unit.target else None,
-                         unit.anchor, _hash(words), _b64(mine), _b64(np.unique(sh))])
+                         unit.anchor, _hash(words), _b64(mine), _b64(mh.distinct(sh))])
         return PassResult(summary={"units": rows})
 
     def combine(self, summaries: Mapping[str, Any], ctx: Context) -> Mapping[str, PassResult]:

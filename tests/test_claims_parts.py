@@ -209,3 +209,30 @@ def test_sentences_are_the_same_whichever_pass_segments_the_note_first() -> None
     assert skipped in [s.text for s in full_first] and skipped not in [s.text for s in kept_first]
     assert len(full_first) > len(kept_first) > 0
     assert [s.text for s in full_first][:2] == ["Dr. Smith measured 42 tokens per second.", "It was fast."]
+
+
+def test_pysbd_splits_a_block_once_per_process_even_for_two_parses_of_the_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hook's two phases parse the note twice (claims sees one object, summaries the other):
+    pysbd, milliseconds a block, must not run again on a block it has split."""
+    from vaultkit_plugins import _sentences
+
+    calls: list[str] = []
+
+    class Counting:
+        def __init__(self, real: object) -> None:
+            self.real = real
+
+        def segment(self, text: str) -> list[str]:
+            calls.append(text)
+            return self.real.segment(text)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(_sentences, "_PIECES", {})
+    real = _sentences._segmenter
+    monkeypatch.setattr(_sentences, "_segmenter", lambda lang: Counting(real(lang)))
+    text = ("> [!ai]+ AI\n> Results were reported by J. Smith. They held across 3 runs.\n>\n"
+            "> Another paragraph from Dr. Jones. It names no figure.\n")
+    first = parse_note(text.encode(), "n.md", VaultConfig())
+    second = parse_note(text.encode(), "n.md", VaultConfig())
+    a, b = sentences(first, first.targets[0]), sentences(second, second.targets[0])
+    assert a == b and len(a) == 4
+    assert len(calls) == 2 == len(set(calls))  # each pysbd block once, though two notes were split

@@ -300,3 +300,13 @@ def test_line_needs_one_file_and_a_line_number(tmp_path: Path, vk: VK) -> None:
     assert code == 2 and "--line needs exactly one --file" in err
     code, _, err = vk("run", "--file", note, "--offline", "--line", "x")
     assert code == 2 and "is not a line number" in err
+
+
+def test_where_a_pass_came_from_is_read_only_when_shown() -> None:
+    """Reading a distribution's metadata costs an editor hook milliseconds it never prints."""
+    from vaultkit import __version__
+    from vaultkit.passes import discover
+
+    stats = next(r for r in discover() if r.name == "stats")
+    assert "source" not in vars(stats)
+    assert stats.source == f"vaultkit {__version__} (vaultkit_plugins.stats:StatsPass)"

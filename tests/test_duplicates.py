@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from support import by_path, run_json, snapshot, write_note
 from vaultkit_plugins import _minhash as mh
@@ -351,3 +353,13 @@ def test_a_long_running_pass_gives_what_a_fresh_one_gives_after_every_change() -
         else:
             summaries[path] = summary(rng.choice(bodies) + (" Extra words here." if rng.random() < 0.5 else ""))
         assert kept.combine(dict(summaries), Ctx()) == DuplicatesPass().combine(dict(summaries), Ctx())  # type: ignore[arg-type]
+
+
+@given(st.lists(st.integers(0, 2**32 - 1), max_size=200))
+def test_distinct_is_numpys_unique(values: list[int]) -> None:
+    """`distinct` stands in for `np.unique` (which imports numpy.ma at each hook start)."""
+    import numpy as np
+
+    a = np.array(values, dtype=np.uint32)
+    assert mh.distinct(a).tolist() == np.unique(a).tolist()
+    assert mh.distinct(a).dtype == a.dtype

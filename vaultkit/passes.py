@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Protocol, Sequence, runtime_checkable
 
@@ -153,7 +154,17 @@ class Registered:
 
     name: str
     impl: Any
-    source: str  # "distribution version (module:attr)"
+    origin: Any  # its entry point, or already a description of where it came from
+
+    @cached_property
+    def source(self) -> str:
+        """"distribution version (module:attr)", read from the distribution's metadata only when
+        shown: parsing it for every pass cost an editor hook milliseconds it never prints."""
+        ep = self.origin
+        if isinstance(ep, str):
+            return ep
+        dist = f"{ep.dist.name} {ep.dist.version}" if ep.dist else "unknown distribution"
+        return f"{dist} ({ep.value})"
 
     @property
     def version(self) -> str:
@@ -192,14 +203,12 @@ def discover() -> list[Registered]:
 
     found = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        dist = f"{ep.dist.name} {ep.dist.version}" if ep.dist else "unknown distribution"
-        source = f"{dist} ({ep.value})"
         try:
             obj = ep.load()
             impl = obj() if isinstance(obj, type) else obj
         except (Exception, SystemExit) as exc:  # a broken plugin must not stop vaultkit
             impl = exc
-        found.append(Registered(ep.name, impl, source))
+        found.append(Registered(ep.name, impl, ep))
     return sorted(found, key=lambda r: r.name)
 
 
