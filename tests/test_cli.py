@@ -310,3 +310,22 @@ def test_where_a_pass_came_from_is_read_only_when_shown() -> None:
     stats = next(r for r in discover() if r.name == "stats")
     assert "source" not in vars(stats)
     assert stats.source == f"vaultkit {__version__} (vaultkit_plugins.stats:StatsPass)"
+
+
+@pytest.mark.parametrize("notes, collecting", [(1, False), (65, True)])
+def test_the_collector_stays_off_for_a_hook_and_comes_back_for_a_long_run(
+        vk: VK, tmp_path: Path, notes: int, collecting: bool) -> None:
+    """`main` starts with the garbage collector off (a hook's start-up has nothing to collect); a
+    run over more than a few notes turns it back on, so a vault-wide run's memory stays bounded."""
+    import gc
+
+    for i in range(notes):
+        (tmp_path / f"n{i}.md").write_text(f"> [!ai]+ AI\n> Answer {i}.\n", encoding="utf-8")
+    gc.disable()
+    try:
+        code, _, err = vk("run", tmp_path, "--offline", "--no-cache")
+        assert code == 0, err
+        assert gc.isenabled() is collecting
+    finally:
+        gc.enable()
+        gc.unfreeze()
