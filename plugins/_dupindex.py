@@ -99,6 +99,12 @@ class Index:
             self._resort()
         return touched
 
+    def live_rows(self) -> tuple[Any, list[Hashable]]:
+        """The band keys of every live row and the key of the unit it belongs to (what a snapshot keeps)."""
+        np = mh._numpy()
+        live = np.nonzero(self._alive)[0]
+        return self._keys[live], [self._owner[i] for i in live.tolist()]
+
     def _append(self, keys: Any) -> None:
         """Add rows of band keys, growing the store by doubling (amortised: no copy per save)."""
         np = mh._numpy()

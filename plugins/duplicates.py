@@ -18,6 +18,7 @@ from vaultkit import Context, Display, Finding, Note, PassResult
 
 from . import _minhash as mh
 from ._dupindex import Index, Unit
+from ._dupstate import Snapshot
 from ._units import units
 
 OPTIONS = {"threshold": 0.7, "min_words": 40, "max_links": 10}
@@ -61,6 +62,11 @@ class DuplicatesPass:
         """Pair the units of every note (incrementally after the first call) and report each pair."""
         threshold = float(ctx.options.get("threshold", OPTIONS["threshold"]))
         max_links = int(ctx.options.get("max_links", OPTIONS["max_links"]))
+        store = getattr(ctx, "store", None)
+        if self._index is None and getattr(summaries, "wanted", None) is not None and store is not None:
+            quick = self._from_snapshot(summaries, store, threshold, max_links)
+            if quick is not None:
+                return quick
         index, seen = self._index, self._seen
         # A daemon's summaries are mostly the very objects of the last call: an identity check each,
         # and rows compared only where it fails (a save, or a cached run's equal copies).
@@ -72,6 +78,9 @@ class DuplicatesPass:
             index.build([u for path, s in summaries.items() for u in _decode(path, _rows(s))])
             self._rows = {_key(path, row): (path, row) for path, s in summaries.items() for row in _rows(s)}
             self._out = _results(index, self._rows, max_links, list(index.links))
+            digests = getattr(summaries, "digests", None)
+            if store is not None and digests is not None:  # for later hooks: see `_from_snapshot`
+                store.save("index", Snapshot.of(index, digests, self._rows).to_bytes())
         elif changed:
             # Only the notes whose pairs or clusters the change touches get new results (a save in a
             # big vault must not cost a pass over every unit).
@@ -93,6 +102,49 @@ class DuplicatesPass:
                     self._out.pop(p, None)
         self._index, self._seen, self._max_links = index, dict(summaries), max_links
         return dict(self._out)
+
+    def _from_snapshot(self, summaries: Any, store: Any, threshold: float, max_links: int
+                       ) -> Mapping[str, PassResult] | None:
+        """An editor hook's vault step: the pairs of the notes it wants, from the index the last full
+        build saved, reading only the changed notes' and the candidates' summaries. None where there
+        is no such index, or too much changed since it was saved (the caller builds one)."""
+        data = store.load("index")
+        snap = Snapshot.from_bytes(data) if data else None
+        if snap is None or snap.threshold != threshold:
+            return None
+        digests: Mapping[str, str] = summaries.digests
+        changed = set(summaries.changed) | (snap.digests.keys() - digests.keys())
+        changed |= {p for p, d in digests.items() if not d or snap.digests.get(p) != d}
+        if len(changed) > max(16, len(digests) // 10):
+            return None
+        np = mh._numpy()
+        summaries.read(changed)
+        numbers = [i for i, p in enumerate(snap.paths) if p in changed]
+        gone = set(np.nonzero(np.isin(snap.unit_path, numbers))[0].tolist())
+        rows: dict[Key, tuple[str, list[Any]]] = {
+            snap.key(i): (snap.paths[int(snap.unit_path[i])], row) for i, row in snap.rows.items() if i not in gone}
+        added = [u for p in sorted(changed) for u in _decode(p, _rows(summaries.get(p)))]
+        near: list[Unit] = []
+        if added:
+            found = snap.lookup(mh.band_keys(np.concatenate([u.rows for u in added]))) - gone
+            wanted_keys = {snap.key(i) for i in found}
+            paths = sorted({k[1] for k in wanted_keys})
+            summaries.read(paths)
+            near = [u for p in paths for u in _decode(p, _rows(summaries.get(p))) if u.key in wanted_keys]
+        for p in {*changed, *summaries.wanted, *(u.group for u in near)}:
+            rows.update((_key(p, row), (p, row)) for row in _rows(summaries.get(p)))
+        index = Index(threshold)
+        index.build(near)
+        index.links = snap.links(gone)
+        index.update([], added)
+        keys = [_key(p, row) for p in summaries.wanted for row in _rows(summaries.get(p))]
+        # Notes deleted since the index was saved leave its pairs (and clusters) here, not in a rebuild.
+        reach = _component(index, keys)
+        summaries.read({key[1] for key in reach})
+        for dead in [key for key in reach if key[1] not in summaries]:
+            for other in index.links.pop(dead, {}):
+                index.links.get(other, {}).pop(dead, None)
+        return {p: r for p, r in _results(index, rows, max_links, keys).items() if p in summaries.wanted}
 
 
 def _rows(summary: Any) -> list[Any]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from support import by_path, run_json, snapshot, write_note
@@ -363,3 +363,142 @@ def test_distinct_is_numpys_unique(values: list[int]) -> None:
     a = np.array(values, dtype=np.uint32)
     assert mh.distinct(a).tolist() == np.unique(a).tolist()
     assert mh.distinct(a).dtype == a.dtype
+
+
+def _vault_of_copies(root: Path) -> None:
+    """Notes that share sections (exact and edited copies), a human note holding a pasted copy, and
+    filler notes enough that a hook's lookup has a vault to skip."""
+    bodies = {"a.md": DRAFT, "b.md": EDITED, "c.md": SAME_TOPIC, "d.md": DRAFT + "\n>\n> " + CLOSING,
+              "e.md": CLOSING}
+    for rel, body in bodies.items():
+        write_note(root, rel, f"# {rel}\n\n> [!ai]+ Answer\n> {body}\n")
+    write_note(root, "human.md", f"# Mine\n\n## Pasted\n\n{DRAFT}\n")
+    for i in range(30):
+        write_note(root, f"filler/f{i}.md", f"# Filler {i}\n\n## Part\n\nNote {i} says: {FILLER} Number {i * 7919}.\n")
+
+
+def _hook(vk: Vk, root: Path, rel: str) -> tuple[list[Any], bytes]:
+    """`run --file` on one note: its findings (clusters and all) and its bytes afterwards."""
+    code, doc, err = run_json(vk, "run", root, "--file", root / rel, "--offline")
+    assert code == 0, err
+    return by_path(doc)[rel]["findings"], (root / rel).read_bytes()
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a.md", "b.md", "c.md", "d.md", "e.md", "human.md", "filler/f3.md"]),
+                          st.sampled_from(["hook", "edit-other", "delete-other", "paste"])), min_size=1, max_size=5))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_a_hook_reading_the_saved_index_writes_what_a_hook_rebuilding_it_writes(
+        vk: Vk, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+        steps: list[tuple[str, str]]) -> None:
+    """The index a full run saves stands in for rebuilding it from every note's summary: after any
+    edits (the hook's note, other notes changed or deleted on disk since), a hook writes the same
+    bytes with it as without it."""
+    base = tmp_path_factory.mktemp("hooked")
+    with_index, without = base / "with", base / "without"
+    for root in (with_index, without):
+        _vault_of_copies(root)
+        monkeypatch.setenv("VAULTKIT_CACHE_DIR", str(base / f"cache-{root.name}"))
+        code, _, err = vk("run", root, "--offline")
+        assert code == 0, err
+    from vaultkit.cache import Cache, cache_path
+
+    hooked: list[Any] = []
+    for i, (rel, step) in enumerate(steps):
+        for root in (with_index, without):
+            monkeypatch.setenv("VAULTKIT_CACHE_DIR", str(base / f"cache-{root.name}"))
+            if root is without:  # no saved index: the pass rebuilds it from the summaries
+                cache = Cache(cache_path(root))
+                assert cache.db is not None
+                cache.db.execute("DELETE FROM states")
+                cache.close()
+            other = root / ("e.md" if rel != "e.md" else "c.md")
+            if step == "edit-other" and other.exists():
+                other.write_text(other.read_text(encoding="utf-8") + f"\n> {DRAFT} Edit {i}.\n", encoding="utf-8")
+            elif step == "delete-other" and other.exists():
+                other.unlink()
+            elif step == "paste" and (root / rel).exists():
+                (root / rel).write_text((root / rel).read_text(encoding="utf-8") + f"\n> [!ai]+ More\n> {CLOSING}\n",
+                                        encoding="utf-8")
+            hooked.append(_hook(vk, root, rel) if (root / rel).exists() else None)
+        assert hooked[-1] == hooked[-2]
+        assert snapshot(with_index) == snapshot(without)
+
+
+def test_a_hook_in_a_big_vault_reads_only_the_summaries_it_needs(
+        vk: Vk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No vault-wide work for one note: with the index a full run saved, the hook reads the summaries
+    of the note's candidates alone, and still links the copy in another note."""
+    from vaultkit.cache import Cache
+
+    _vault_of_copies(tmp_path)
+    code, _, err = vk("run", tmp_path, "--offline")
+    assert code == 0, err
+    asked: list[list[str] | None] = []
+    real = Cache.summaries
+
+    def counting(self: Cache, name: str, fingerprint: str, paths: Any = None) -> dict[str, Any]:
+        asked.append(None if paths is None else list(paths))
+        return real(self, name, fingerprint, paths)
+
+    monkeypatch.setattr(Cache, "summaries", counting)
+    note = tmp_path / "b.md"
+    note.write_text(note.read_text(encoding="utf-8").replace("larger models", "much larger models"), encoding="utf-8")
+    out = _hook(vk, tmp_path, "b.md")[1].decode("utf-8")
+    assert "[[a]]" in out and "[[human]]" in out  # the copies elsewhere are still found
+    assert None not in asked  # never every note's summaries
+    read = {p for paths in asked if paths for p in paths}
+    assert read and not any(p.startswith("filler/") for p in read) and len(read) <= 5
+
+
+@pytest.mark.parametrize("deleted, kept", [(EDITED, DRAFT), (DRAFT, EDITED)])
+def test_a_note_deleted_since_the_index_was_saved_is_in_no_pair_or_cluster_of_the_hook(
+        vk: Vk, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, deleted: str, kept: str) -> None:
+    """z pairs with y in the saved index; z is deleted, then a hook on x (a copy of y) must name the
+    cluster as a rebuild does, without z (whichever of the two texts names it)."""
+    from vaultkit.cache import Cache, cache_path
+
+    out = []
+    for use_index in (True, False):
+        root = tmp_path_factory.mktemp("vault")
+        monkeypatch.setenv("VAULTKIT_CACHE_DIR", str(root.parent / f"cache-{root.name}"))
+        write_note(root, "y.md", f"# Y\n\n> [!ai]+ Answer\n> {kept}\n")
+        write_note(root, "z.md", f"# Z\n\n> [!ai]+ Answer\n> {deleted}\n")
+        write_note(root, "x.md", "# X\n\nNothing yet.\n")
+        assert vk("run", root, "--offline")[0] == 0
+        (root / "z.md").unlink()
+        (root / "x.md").write_text(f"# X\n\n> [!ai]+ Answer\n> {kept}\n", encoding="utf-8")
+        if not use_index:
+            cache = Cache(cache_path(root))
+            assert cache.db is not None
+            cache.db.execute("DELETE FROM states")
+            cache.close()
+        code, doc, err = run_json(vk, "run", root, "--file", root / "x.md", "--offline")
+        assert code == 0, err
+        out.append((by_path(doc)["x.md"]["findings"], (root / "x.md").read_bytes()))
+    assert out[0] == out[1]
+    clusters = {f["data"]["cluster"] for f in out[0][0] if f["kind"] == "duplicate-section"}
+    assert len(clusters) == 1 and b"[[y]]" in out[0][1] and b"[[z]]" not in out[0][1]
+
+
+def test_a_snapshot_reads_back_what_it_saved_and_finds_a_copy_by_its_band_keys() -> None:
+    from vaultkit_plugins._dupstate import Snapshot
+
+    np = mh._numpy()
+    texts = [DRAFT, EDITED, SAME_TOPIC, CLOSING]
+    shingles = [mh.shingles(mh.words(t)) for t in texts]
+    sig, owner = mh.signatures(shingles)
+    units = [Unit((f"h{i}", f"n{i}.md", 3), f"n{i}.md", (3, 4), mh.distinct(sh), sig[owner == i])
+             for i, sh in enumerate(shingles)]
+    index = Index(0.7)
+    index.build(units)
+    rows = {u.key: (u.group, ["callout", 3, 4, "", "t", "", u.key[0], "sig", "sh"]) for u in units}  # type: ignore[index]
+    snap = Snapshot.of(index, {f"n{i}.md": f"d{i}" for i in range(5)}, rows)
+    back = Snapshot.from_bytes(snap.to_bytes())
+    assert back is not None and Snapshot.from_bytes(b"something else") is None
+    assert back.digests == snap.digests and back.paths == snap.paths and back.rows == snap.rows
+    for name in Snapshot._ARRAYS:
+        assert np.array_equal(getattr(back, name), getattr(snap, name))
+    assert set(back.rows) == {0, 1}  # DRAFT and EDITED pair; their rows are kept, less shingles
+    assert back.rows[0][-1] == "h0" and back.links(set()) == index.links and back.links({0}) == {}
+    probe = mh.band_keys(sig[owner == 1])
+    assert {back.key(i) for i in back.lookup(probe)} >= {("h0", "n0.md", 3), ("h1", "n1.md", 3)}

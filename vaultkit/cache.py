@@ -8,11 +8,11 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 from vaultkit.text import digest
 
-SCHEMA = 3  # 3: note reports carry pass summaries and vault results
+SCHEMA = 4  # 4: vault steps' summaries in a table of their own; passes' saved states
 # A file modified this recently may change again within the same mtime tick
 # (the "racy git" problem), so its stat alone is not trusted next time.
 RACY_SECONDS = 0.1
@@ -57,23 +57,78 @@ class Cache:
                     complete INTEGER DEFAULT 1);
                 CREATE TABLE IF NOT EXISTS journal (run INTEGER, path TEXT, before BLOB, after TEXT,
                     PRIMARY KEY (run, path));
+                CREATE TABLE IF NOT EXISTS summaries (pass TEXT, path TEXT, fingerprint TEXT, digest TEXT,
+                    value TEXT, PRIMARY KEY (pass, path));
+                CREATE TABLE IF NOT EXISTS states (key TEXT PRIMARY KEY, value BLOB);
                 """
             )
             row = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if row is None or row[0] != str(SCHEMA):
-                self.db.executescript("DELETE FROM notes; DELETE FROM results;")
+                self.db.executescript("DELETE FROM notes; DELETE FROM results; DELETE FROM summaries; "
+                                      "DELETE FROM states;")
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
         except (sqlite3.Error, OSError):
             self.db = None  # a broken or unwritable cache only costs speed
 
-    def note_entries(self, fingerprint: str) -> dict[str, tuple[int, int, str, str]]:
-        """Every note recorded under this fingerprint: path -> (mtime_ns, size, digest, report)."""
+    def note_entries(self, fingerprint: str, paths: Sequence[str] | None = None) -> dict[str, tuple[int, int, str, str]]:
+        """Every note recorded under this fingerprint (or only these): path -> (mtime_ns, size, digest, report)."""
         if self.db is None:
             return {}
-        rows = self.db.execute(
-            "SELECT path, mtime_ns, size, digest, report FROM notes WHERE fingerprint=?", (fingerprint,)
-        )
+        query = "SELECT path, mtime_ns, size, digest, report FROM notes WHERE fingerprint=?"
+        if paths is None:
+            rows = self.db.execute(query, (fingerprint,)).fetchall()
+        else:
+            rows = [r for p in paths for r in self.db.execute(query + " AND path=?", (fingerprint, p))]
         return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+    def put_summaries(self, fingerprint: str, rows: list[tuple[str, str, dict[str, Any]]]) -> None:
+        """Replace these notes' vault-step summaries: (path, digest of the note, {pass: summary}) each."""
+        if self.db is None or not rows:
+            return
+        with self.lock, self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany("DELETE FROM summaries WHERE path=?", [(path,) for path, _, _ in rows])
+            self.db.executemany("INSERT OR REPLACE INTO summaries VALUES (?,?,?,?,?)", [
+                (name, path, fingerprint, note_digest, json.dumps(value, separators=(",", ":"), default=str))
+                for path, note_digest, found in rows for name, value in found.items()])
+
+    def summary_digests(self, name: str, fingerprint: str) -> dict[str, str]:
+        """The notes with a summary from this pass: path -> digest of the note it was made from."""
+        if self.db is None:
+            return {}
+        with self.lock:
+            return dict(self.db.execute("SELECT path, digest FROM summaries WHERE pass=? AND fingerprint=?",
+                                        (name, fingerprint)).fetchall())
+
+    def summaries(self, name: str, fingerprint: str, paths: Iterable[str] | None = None) -> dict[str, Any]:
+        """A pass's summaries by path: of every note, or of these (one query each, for a few)."""
+        if self.db is None:
+            return {}
+        query = "SELECT path, value FROM summaries WHERE pass=? AND fingerprint=?"
+        with self.lock:
+            if paths is None:
+                rows = self.db.execute(query, (name, fingerprint)).fetchall()
+            else:
+                rows = [r for p in paths for r in self.db.execute(query + " AND path=?", (name, fingerprint, p))]
+        return {path: json.loads(value) for path, value in rows}
+
+    def get_state(self, key: str) -> bytes | None:
+        """Bytes a pass saved for later runs (its index), or None."""
+        if self.db is None:
+            return None
+        with self.lock:
+            row = self.db.execute("SELECT value FROM states WHERE key=?", (key,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def put_state(self, key: str, value: bytes, replaces: str = "") -> None:
+        """Keep `value` under `key`, dropping older states whose keys start with `replaces`."""
+        if self.db is None:
+            return
+        with self.lock, self.db:
+            self.db.execute("BEGIN")
+            if replaces:
+                self.db.execute("DELETE FROM states WHERE substr(key, 1, ?) = ?", (len(replaces), replaces))
+            self.db.execute("INSERT OR REPLACE INTO states VALUES (?, ?)", (key, value))
 
     def put_notes(self, rows: list[tuple[str, int, int, str, str, str]]) -> list[tuple[str, int, int, str, str, str]]:
         """Record (path, mtime_ns, size, digest, fingerprint, report) for notes processed now; returns
@@ -217,3 +272,19 @@ class Cache:
         if self.db is not None:
             self.db.close()
             self.db = None
+
+
+class StateStore:
+    """What `Context.store` is: one pass's bytes kept between runs, under the run's fingerprint (its
+    passes, versions and options), so a state made under other options is never read back."""
+
+    def __init__(self, cache: Cache, name: str, fingerprint: str) -> None:
+        self.cache, self.prefix, self.fingerprint = cache, f"{name}|", fingerprint
+
+    def load(self, key: str) -> bytes | None:
+        """The bytes saved under `key` by a run with this fingerprint, or None."""
+        return self.cache.get_state(f"{self.prefix}{key}|{self.fingerprint}")
+
+    def save(self, key: str, value: bytes) -> None:
+        """Keep `value` for later runs (it replaces what any fingerprint kept under `key`)."""
+        self.cache.put_state(f"{self.prefix}{key}|{self.fingerprint}", value, replaces=f"{self.prefix}{key}|")

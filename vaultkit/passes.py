@@ -112,6 +112,9 @@ class Context:
     config: Any = None  # the whole Config, for [net] and [llm]
     net: Any = None  # a vaultkit.net.Session when the run may go online, else None
     lookups: Any = None  # the cache's lookup/remember store for network answers (None: no cache)
+    # The pass's own bytes kept between runs, `store.load(key)` / `store.save(key, data)` (None: no
+    # cache): an index a vault step can update, instead of building it from every note's summary.
+    store: Any = None
 
 
 @runtime_checkable

@@ -6,11 +6,12 @@ import difflib
 import json
 import os
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from vaultkit import __version__
-from vaultkit.cache import Cache
+from vaultkit.cache import Cache, StateStore
 from vaultkit.config import Config
 from vaultkit.errors import NoteError
 from vaultkit.managed import strip
@@ -18,6 +19,7 @@ from vaultkit.note import Note, Target, parse_note
 from vaultkit.blocks import Structure
 from vaultkit.passes import SEVERITIES, Context, Display, Finding, PassResult, Registered, merge
 from vaultkit.render import PassOutput, Rendered, block_id, compose, property_name
+from vaultkit.summaries import Summaries
 from vaultkit.text import digest, encode, split_lines
 from vaultkit.errors import ConfigError
 from vaultkit.vault import NoteFile, printable, scan, skip_reason
@@ -58,6 +60,7 @@ class NoteReport:
     digest: str = ""  # hash of the note's bytes once vaultkit is done with it (not in --json)
     cached: dict[str, Any] | None = None  # targets/findings in the lines of the written file
     summaries: dict[str, Any] = field(default_factory=dict)  # per pass with a vault step (not in --json)
+    text_hash: str = ""  # of the human text the summaries were made from: what they depend on (not in --json)
     retry: bool = False  # a pass's result was a stopgap: process the note again next run (not in --json)
     vault_results: dict[str, Any] = field(default_factory=dict)  # the vault results applied, as JSON (not in --json)
     held: bool = False  # not written: its vault results were unknown; the vault step's pass writes it (not in --json)
@@ -160,8 +163,10 @@ class Runner:
 
     def context(self, p: Registered) -> Context:
         """The context a pass sees: its own options, the offline flag, the config, network and lookups."""
+        cached = self.options.use_cache and self.cache.db is not None
         return Context(self.vault, self.config.pass_options(p.name), self.options.offline, self.config,
-                       self.session(), self.cache if self.options.use_cache else None)
+                       self.session(), self.cache if self.options.use_cache else None,
+                       StateStore(self.cache, p.name, self.fingerprint) if cached else None)
 
     def session(self) -> Any:
         """The run's network session (None offline); a forked worker makes its own on first use."""
@@ -319,6 +324,7 @@ class Runner:
             else:
                 new_text, written_line = spliced
             report.summaries = {o.name: o.result.summary for o in outputs if o.result.summary is not None}
+            report.text_hash = note.hash
             # (a note whose other answers were left as they were is not current: the next run redoes it)
             report.retry = spliced is not None or any(not o.result.cacheable for o in outputs)
             report.vault_results = vault_json(extra)
@@ -558,10 +564,11 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
         known: Mapping[str, tuple[int, int, str, str]] = {}
     elif runner.entries is not None:  # a long-running process keeps the stat cache in memory
         known = runner.entries
-    else:
-        known = runner.cache.note_entries(runner.fingerprint)
+    else:  # (an editor hook reads only its notes' entries: the rest of the vault is not looked at)
+        known = runner.cache.note_entries(runner.fingerprint, [nf.rel for nf in notes] if runner.options.files else None)
     unchanged: list[tuple[NoteFile, NoteReport]] = []
     record: list[tuple[str, int, int, str, str, str]] = []
+    summarized: list[tuple[str, str, dict[str, Any]]] = []
     todo: list[NoteFile] = []
     refresh: list[tuple[str, int, int, str, str, str]] = []
     for nf in notes:
@@ -603,13 +610,17 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
                 and (rep.written or not rep.changed)):
             try:
                 st = os.stat(nf.path)
-                keep = {k: v for k, v in rep.__dict__.items() if k not in ("written", "changed", "diff", "cached")}
+                keep = {k: v for k, v in rep.__dict__.items()
+                        if k not in ("written", "changed", "diff", "cached", "summaries")}
                 body = json.dumps({**keep, **(rep.cached or {})}, default=str)
                 record.append((nf.rel, st.st_mtime_ns, st.st_size, rep.digest, runner.fingerprint, body))
+                if combiners:
+                    summarized.append((nf.rel, rep.text_hash, rep.summaries))
             except OSError:
                 pass
     runner.flush()
     stored = runner.cache.put_notes(record + refresh)
+    runner.cache.put_summaries(runner.fingerprint, summarized)
     if runner.entries is not None:
         runner.entries.update((path, (m, size, d, body)) for path, m, size, d, _, body in stored)
     if whole_vault:
@@ -656,6 +667,7 @@ def _with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequen
     """
     names = [p.name for p in combiners]
     kept = runner.vault_summaries if runner.options.files else None
+    digests: dict[str, str] = {}  # what each summary was made from (its note's human text, hashed)
     if kept is not None:  # a long-running process: the rest of the vault as the last save left it
         summaries = kept
         for name in names:
@@ -665,24 +677,33 @@ def _with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequen
         summaries = {name: {} for name in names}
     # A report in the stat cache was made under this run's fingerprint (same passes, versions and
     # options), so its summaries are complete: a pass with nothing to keep of a note left none.
-    for _, rep in unchanged:
+    if unchanged:
+        few = [rep.path for _, rep in unchanged] if len(unchanged) <= COLLECT_FIRST else None
         for name in names:
-            if name in rep.summaries:
-                summaries[name][rep.path] = rep.summaries[name]
+            cached = runner.cache.summaries(name, runner.fingerprint, few)
+            made_from = runner.cache.summary_digests(name, runner.fingerprint)
+            for _, rep in unchanged:
+                if rep.path in cached:
+                    summaries[name][rep.path] = cached[rep.path]
+                    digests[rep.path] = made_from.get(rep.path, "")
+    recorded: dict[str, dict[str, str]] = {}  # a hook's other notes: summaries read only if a pass asks
+    covered = [nf.rel for nf in notes]
     if runner.options.files and kept is None:  # a hook run on one note still sees the rest of the vault, as cached
-        covered = {nf.rel for nf in notes}
-        for rel, entry in known.items():
-            # (a long-running process drops deleted notes from `entries` itself: no stat per note)
-            if rel not in covered and (runner.entries is not None or (runner.vault / rel).is_file()):
-                cached = json.loads(entry[3]).get("summaries", {})
-                for name in names:
-                    if name in cached:
-                        summaries[name][rel] = cached[name]
-        if runner.entries is not None:  # kept, and brought up to date by each later save
+        if runner.entries is None:  # one process for one note
+            for name in names:
+                recorded[name] = {p: d for p, d in runner.cache.summary_digests(name, runner.fingerprint).items()
+                                  if p not in covered}
+        else:  # a long-running process keeps them, brought up to date by each later save
+            # (it drops deleted notes from `entries` itself: no stat per note)
+            for name in names:
+                cached = runner.cache.summaries(name, runner.fingerprint)
+                summaries[name].update((rel, value) for rel, value in cached.items()
+                                       if rel not in covered and rel in runner.entries)
             runner.vault_summaries = summaries
     if len(todo) <= COLLECT_FIRST:
-        _collect(runner, todo, summaries)
-        runner.extras = _combine(runner, combiners, summaries)
+        _collect(runner, todo, summaries, digests)
+        runner.extras = _combine(runner, combiners, {name: _view(
+            runner, name, summaries[name], digests, recorded.get(name), covered) for name in names})
         unchanged, redo = _split_by_vault(runner, unchanged)
         return _run_all(runner, todo + [nf for nf, _ in redo], vault_passes, on_done), unchanged
     runner.extras = {nf.rel: _previous_vault(known[nf.rel]) for nf in todo if nf.rel in known}
@@ -692,10 +713,12 @@ def _with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequen
     fresh = _run_all(runner, todo, vault_passes, on_done)
     runner.hold = frozenset()
     for nf, rep in fresh:
+        digests[nf.rel] = rep.text_hash
         for name in names:
             if name in rep.summaries:
                 summaries[name][nf.rel] = rep.summaries[name]
-    runner.extras = _combine(runner, combiners, summaries)
+    runner.extras = _combine(runner, combiners, {name: _view(
+        runner, name, summaries[name], digests, None, [nf.rel for nf, _ in fresh]) for name in names})
     for _, rep in fresh:  # the sweep ran before the vault step failed: its notes report that too
         if rep.targets and rep.status == "ok" and runner.vault_errors:
             rep.findings = [finding_json(f) for f in runner.vault_errors] + rep.findings
@@ -704,6 +727,19 @@ def _with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequen
     fresh, again = _split_by_vault(runner, fresh)
     redone = _run_all(runner, [nf for nf, _ in redo + again], vault_passes, None)
     return fresh + redone, unchanged
+
+
+def _view(runner: Runner, name: str, values: Mapping[str, Any], digests: Mapping[str, str],
+          recorded: Mapping[str, str] | None, changed: Sequence[str]) -> Summaries:
+    """One pass's summaries for its vault step. A hook's (`recorded`: the other notes, by digest) are
+    read from the cache only when the pass asks, and it wants results for its own notes alone."""
+    made_from = {path: digests.get(path, "") for path in values}
+    if recorded is None:
+        return Summaries(values, made_from, changed=changed)
+    vault = runner.vault
+    return Summaries(values, {**recorded, **made_from}, pending=recorded, changed=changed, wanted=changed,
+                     load=partial(runner.cache.summaries, name, runner.fingerprint),
+                     exists=lambda rel: os.path.isfile(vault / rel))
 
 
 def _previous_vault(entry: tuple[int, int, str, str]) -> dict[str, PassResult]:
@@ -717,7 +753,8 @@ def _previous_vault(entry: tuple[int, int, str, str]) -> dict[str, PassResult]:
     return out
 
 
-def _collect(runner: Runner, todo: list[NoteFile], summaries: dict[str, dict[str, Any]]) -> None:
+def _collect(runner: Runner, todo: list[NoteFile], summaries: dict[str, dict[str, Any]],
+             digests: dict[str, str]) -> None:
     """First phase for a few notes: summaries, with structures and results kept for the second."""
     collected = [(nf, runner.collect(nf)) for nf in todo]
     runner.flush()
@@ -727,9 +764,10 @@ def _collect(runner: Runner, todo: list[NoteFile], summaries: dict[str, dict[str
         runner.memo.update(results)
         for name, summary in found.items():
             summaries[name][nf.rel] = summary
+            digests[nf.rel] = text_hash
 
 
-def _combine(runner: Runner, combiners: list[Registered], summaries: dict[str, dict[str, Any]]
+def _combine(runner: Runner, combiners: list[Registered], summaries: Mapping[str, Summaries]
              ) -> dict[str, dict[str, PassResult]]:
     """Each vault step over every note's summary: results by note path, then pass."""
     extras: dict[str, dict[str, PassResult]] = {}

@@ -1,0 +1,121 @@
+"""The duplicates index as a later run reads it back (`Context.store`): an editor hook on one note
+in a big vault looks the note's units up in it, instead of rebuilding the index from every
+note's summary (a second on a 6,000-note vault).
+
+It keeps what a lookup needs and nothing per shingle: every unit's key, each band's keys sorted
+(the low 32 bits: a stray match only costs an exact check), the pairs found, the rows of the
+units that have pairs, and the digest of every note it was built from. A candidate's shingles
+come from its note's summary, read when it is a candidate.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass
+from typing import Any, Hashable, Mapping
+
+from . import _minhash as mh
+from ._dupindex import Index
+
+_MAGIC = b"vaultkit-duplicates-1\n"
+Key = tuple[str, str, int]  # (text hash, note path, line), as the pass keys its units
+
+
+@dataclass
+class Snapshot:
+    """A built index, flattened: unit i is (hashes[i], paths[unit_path[i]], unit_line[i])."""
+
+    threshold: float
+    digests: dict[str, str]  # every note the index was built from: path -> digest of its bytes
+    paths: list[str]
+    hashes: list[str]
+    unit_path: Any  # int32 per unit
+    unit_line: Any  # int32 per unit
+    band_keys: Any  # (BANDS, rows) uint32, each band sorted
+    band_units: Any  # (BANDS, rows) int32: the unit of each sorted key
+    pairs: Any  # (pairs, 2) int32 unit indices
+    scores: Any  # (pairs, 2) float64: containment, Jaccard
+    rows: dict[int, list[Any]]  # the row (less shingles and signature) of every unit with a pair
+
+    def key(self, unit: int) -> Key:
+        return (self.hashes[unit], self.paths[int(self.unit_path[unit])], int(self.unit_line[unit]))
+
+    def lookup(self, probes: Any) -> set[int]:
+        """Units sharing a band key (its low 32 bits) with any probe row (`band_keys` rows)."""
+        np = mh._numpy()
+        found: set[int] = set()
+        low = (probes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        for band in range(self.band_keys.shape[0]):
+            keys, wanted = self.band_keys[band], np.sort(low[:, band])
+            lo = np.searchsorted(keys, wanted, side="left")
+            hi = np.searchsorted(keys, wanted, side="right")
+            for a, b in zip(lo.tolist(), hi.tolist()):
+                if b > a:
+                    found.update(self.band_units[band, a:b].tolist())
+        return found
+
+    def links(self, skip: set[int]) -> dict[Hashable, dict[Hashable, tuple[float, float]]]:
+        """The pairs as `Index.links` holds them (both ways), leaving out these units."""
+        out: dict[Hashable, dict[Hashable, tuple[float, float]]] = {}
+        for (a, b), (c, j) in zip(self.pairs.tolist(), self.scores.tolist()):
+            if a not in skip and b not in skip:
+                ka, kb = self.key(a), self.key(b)
+                out.setdefault(ka, {})[kb] = out.setdefault(kb, {})[ka] = (c, j)
+        return out
+
+    @classmethod
+    def of(cls, index: Index, digests: Mapping[str, str], rows_by_key: Mapping[Any, tuple[str, list[Any]]]
+           ) -> Snapshot:
+        """Flatten a built index (its units keyed as the pass keys them)."""
+        np = mh._numpy()
+        keys: list[Key] = list(index.units)  # type: ignore[arg-type]
+        number: dict[Hashable, int] = {k: i for i, k in enumerate(keys)}
+        paths = sorted({k[1] for k in keys} | set(digests))
+        path_number = {p: i for i, p in enumerate(paths)}
+        band_keys, owners = index.live_rows()
+        owner = np.array([number[k] for k in owners], dtype=np.int32)
+        low = (band_keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        order = np.argsort(low, axis=0, kind="stable")
+        sorted_keys = np.take_along_axis(low, order, axis=0).T.copy()
+        band_units = owner[order].T.copy()
+        pairs = [(number[a], number[b], c, j) for (a, b), (c, j) in index.pairs.items()]
+        linked = sorted({i for a, b, _, _ in pairs for i in (a, b)})
+        return cls(index.threshold, dict(digests), paths, [k[0] for k in keys],
+                   np.array([path_number[k[1]] for k in keys], dtype=np.int32),
+                   np.array([k[2] for k in keys], dtype=np.int32), sorted_keys, band_units,
+                   np.array([(a, b) for a, b, _, _ in pairs], dtype=np.int32).reshape(-1, 2),
+                   np.array([(c, j) for _, _, c, j in pairs], dtype=np.float64).reshape(-1, 2),
+                   {i: rows_by_key[keys[i]][1][:7] for i in linked if keys[i] in rows_by_key})
+
+    _ARRAYS = ("unit_path", "unit_line", "band_keys", "band_units", "pairs", "scores")
+
+    def to_bytes(self) -> bytes:
+        """One blob: a JSON header, then each array's bytes."""
+        arrays = [getattr(self, name) for name in self._ARRAYS]
+        header = json.dumps({
+            "threshold": self.threshold, "digests": self.digests, "paths": self.paths, "hashes": self.hashes,
+            "rows": {str(i): row for i, row in self.rows.items()},
+            "arrays": [[a.dtype.str, list(a.shape)] for a in arrays],
+        }, separators=(",", ":")).encode("utf-8")
+        return b"".join([_MAGIC, struct.pack("<Q", len(header)), header, *(a.tobytes() for a in arrays)])
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Snapshot | None:
+        """The snapshot in `data`, or None for bytes that are not one (an older format)."""
+        np = mh._numpy()
+        if not data.startswith(_MAGIC):
+            return None
+        at = len(_MAGIC)
+        (size,) = struct.unpack_from("<Q", data, at)
+        header = json.loads(data[at + 8:at + 8 + size])
+        at += 8 + size
+        arrays = []
+        for dtype, shape in header["arrays"]:
+            count = int(np.prod(shape)) if shape else 1
+            array = np.frombuffer(data, dtype=np.dtype(dtype), count=count, offset=at).reshape(shape)
+            arrays.append(array)
+            at += array.nbytes
+        unit_path, unit_line, band_keys, band_units, pairs, scores = arrays
+        return cls(header["threshold"], header["digests"], header["paths"], header["hashes"], unit_path, unit_line,
+                   band_keys, band_units, pairs, scores, {int(i): row for i, row in header["rows"].items()})

@@ -1,0 +1,60 @@
+"""What vault steps are given: summaries read from the cache only when a pass asks, and a store
+for a pass's own bytes between runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from vaultkit.cache import Cache, StateStore
+from vaultkit.summaries import Summaries
+
+
+def test_summaries_are_read_only_when_asked_for_and_all_at_once_when_iterated() -> None:
+    loads: list[list[str] | None] = []
+    stored = {f"n{i}.md": {"i": i} for i in range(40)}
+
+    def load(paths: list[str] | None) -> dict[str, Any]:
+        loads.append(paths)
+        return {p: v for p, v in stored.items() if paths is None or p in paths}
+
+    view = Summaries({"new.md": {"i": -1}}, {p: f"d{p}" for p in stored}, pending=stored, load=load,
+                     exists=lambda p: p != "n7.md", changed=["new.md"], wanted=["new.md"])
+    assert view.digests["new.md"] == "" and view.digests["n3.md"] == "dn3.md"
+    assert view["new.md"] == {"i": -1} and loads == []
+    assert view.get("n3.md") == {"i": 3} and loads == [["n3.md"]]
+    view.read(["n4.md", "n5.md", "n3.md"])
+    assert loads[-1] == ["n4.md", "n5.md"]  # what was read is not read again
+    assert view.get("n7.md") is None and "n7.md" not in view.digests  # deleted since: dropped
+    assert len(view) == 40 and loads[-1] is None  # the rest in one query
+    assert dict(view)["n39.md"] == {"i": 39} and "n7.md" not in dict(view)
+    assert view.changed == view.wanted == frozenset({"new.md"})
+
+
+def test_an_eager_view_is_a_plain_mapping_wanting_every_note() -> None:
+    view = Summaries({"a.md": 1, "b.md": 2}, {"a.md": "x"})
+    assert dict(view) == {"a.md": 1, "b.md": 2} and view.wanted is None
+    assert view.digests == {"a.md": "x", "b.md": ""}
+
+
+def test_summaries_round_trip_through_the_cache_by_pass_and_fingerprint(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "c.sqlite")
+    cache.put_summaries("f1", [("a.md", "ha", {"dup": {"units": [1]}, "claims": [2]}), ("b.md", "hb", {"dup": {}})])
+    assert cache.summaries("dup", "f1") == {"a.md": {"units": [1]}, "b.md": {}}
+    assert cache.summaries("dup", "f1", ["b.md"]) == {"b.md": {}}
+    assert cache.summary_digests("claims", "f1") == {"a.md": "ha"}
+    assert cache.summaries("dup", "f2") == {}
+    cache.put_summaries("f1", [("a.md", "ha2", {"claims": [3]})])  # a.md has no `dup` summary any more
+    assert cache.summaries("dup", "f1") == {"b.md": {}} and cache.summary_digests("claims", "f1") == {"a.md": "ha2"}
+
+
+def test_a_pass_state_is_kept_under_its_fingerprint_and_replaced_by_a_newer_one(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "c.sqlite")
+    one, other = StateStore(cache, "dup", "f1"), StateStore(cache, "claims", "f1")
+    one.save("index", b"\x00first")
+    other.save("index", b"claims'")
+    assert one.load("index") == b"\x00first" and one.load("other") is None
+    assert StateStore(cache, "dup", "f2").load("index") is None  # other options: never read back
+    StateStore(cache, "dup", "f2").save("index", b"second")
+    assert one.load("index") is None and other.load("index") == b"claims'"  # the old one is gone
+    assert cache.db is not None and cache.db.execute("SELECT COUNT(*) FROM states").fetchone()[0] == 2
