@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import struct
 from dataclasses import dataclass
-from typing import Any, Hashable, Mapping
+from typing import Any, Hashable, Iterable, Mapping
 
 from . import _minhash as mh
 from ._dupindex import Index
@@ -55,13 +55,27 @@ class Snapshot:
                     found.update(self.band_units[band, a:b].tolist())
         return found
 
-    def links(self, skip: set[int]) -> dict[Hashable, dict[Hashable, tuple[float, float]]]:
-        """The pairs as `Index.links` holds them (both ways), leaving out these units."""
+    def links(self, skip: set[int], seeds: Iterable[int]) -> dict[Hashable, dict[Hashable, tuple[float, float]]]:
+        """The pairs as `Index.links` holds them (both ways) among the units linked to `seeds`,
+        directly or through others, leaving out the units in `skip`."""
+        np = mh._numpy()
+        pairs, scores = self.pairs, self.scores
+        if skip:
+            dropped = np.zeros(len(self.unit_path), dtype=bool)
+            dropped[list(skip)] = True
+            keep = ~(dropped[pairs[:, 0]] | dropped[pairs[:, 1]])
+            pairs, scores = pairs[keep], scores[keep]
+        reached = np.zeros(len(self.unit_path), dtype=bool)
+        frontier = np.array(sorted(set(seeds) - skip), dtype=np.int64)
+        while len(frontier):
+            reached[frontier] = True
+            ends = pairs[reached[pairs[:, 0]] | reached[pairs[:, 1]]].ravel()
+            frontier = mh.distinct(ends[~reached[ends]])
+        keep = reached[pairs[:, 0]]  # (both ends of such a pair are reached)
         out: dict[Hashable, dict[Hashable, tuple[float, float]]] = {}
-        for (a, b), (c, j) in zip(self.pairs.tolist(), self.scores.tolist()):
-            if a not in skip and b not in skip:
-                ka, kb = self.key(a), self.key(b)
-                out.setdefault(ka, {})[kb] = out.setdefault(kb, {})[ka] = (c, j)
+        for (a, b), (c, j) in zip(pairs[keep].tolist(), scores[keep].tolist()):
+            ka, kb = self.key(a), self.key(b)
+            out.setdefault(ka, {})[kb] = out.setdefault(kb, {})[ka] = (c, j)
         return out
 
     @classmethod

@@ -6,6 +6,7 @@ lazily (only when a target is segmented) and told the note's language.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import weakref
 from bisect import bisect_left, bisect_right
@@ -136,11 +137,13 @@ _SPLIT: weakref.WeakKeyDictionary[Note, dict[tuple[int, int, str], tuple[list[li
     weakref.WeakKeyDictionary())
 
 
-def sentences(note: Note, target: Target, keep: Callable[[str], bool] | None = None) -> list[Sentence]:
+def sentences(note: Note, target: Target, keep: Callable[[str], bool] | None = None,
+              lookups: Any = None) -> list[Sentence]:
     """The target's sentences in order, each with the line it starts on.
 
     `keep` may rule out a whole paragraph or list item by its text before it is split (a pass
-    that can tell no sentence of it matters saves the work).
+    that can tell no sentence of it matters saves the work). `lookups` (a pass's `ctx.lookups`)
+    keeps pysbd's splits between runs.
     """
     memo = _SPLIT.setdefault(note, {})
     key = (target.line, target.end_line, target.id)
@@ -171,7 +174,7 @@ def sentences(note: Note, target: Target, keep: Callable[[str], bool] | None = N
             if pieces is None:  # an abbreviation or initial before a capital: pysbd (about 50x slower) decides
                 guarded = _guard(text)
                 lang = lang or language(_sample(rows))
-                pieces = _segmented(lang, guarded)
+                pieces = _segmented(lang, guarded, lookups)
             done = split[index] = _located(pieces, guarded, starts, index)
         out += done
     return out
@@ -180,17 +183,38 @@ def sentences(note: Note, target: Target, keep: Callable[[str], bool] | None = N
 # pysbd's pieces by (language, block): a hook's two phases parse a note twice, so claims and
 # summaries see two note objects, and pysbd takes milliseconds a block.
 _PIECES: dict[tuple[str, str], list[str]] = {}
+SPLIT_TTL = 365 * 86400.0  # a block's split only changes with pysbd's version, which is in the key
 
 
-def _segmented(lang: str, text: str) -> list[str]:
-    """pysbd's split of one block, computed once per process."""
+def _segmented(lang: str, text: str, lookups: Any = None) -> list[str]:
+    """pysbd's split of one block: computed once per process, and kept in the cache for later runs
+    (an editor hook on a note whose other blocks needed pysbd neither splits them nor imports it)."""
     key = (lang, text)
     pieces = _PIECES.get(key)
     if pieces is None:
+        name = f"split:{_pysbd_version()}:{lang}:{hashlib.blake2b(text.encode('utf-8'), digest_size=16).hexdigest()}"
+        kept = lookups.lookup(name) if lookups is not None else None
+        if isinstance(kept, list) and all(isinstance(p, str) for p in kept):
+            pieces = kept
+        else:
+            pieces = _segmenter(lang).segment(text)
+            if lookups is not None:
+                lookups.remember(name, pieces, SPLIT_TTL)
         if len(_PIECES) >= 4096:
             _PIECES.clear()
-        pieces = _PIECES[key] = _segmenter(lang).segment(text)
+        _PIECES[key] = pieces
     return pieces
+
+
+@lru_cache(maxsize=1)
+def _pysbd_version() -> str:
+    """The installed pysbd's version, read without importing it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pysbd")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _located(pieces: list[str], guarded: str, starts: list[tuple[int, int]], index: int) -> list[Sentence]:

@@ -41,7 +41,7 @@ class ClaimsPass:
             english = is_english(target.text)
             worth = None if threshold <= 0 else (lambda t, e=english: not is_short(t) and can_score(t, e, threshold))
             # (`can_score` of the whole text: in another language, a target without a digit has no claim)
-            sents = sentences(note, target, worth) if can_score(target.text, english, threshold) else []
+            sents = sentences(note, target, worth, ctx.lookups) if can_score(target.text, english, threshold) else []
             found = self._claims(sents, threshold, target.text, english)
             per_target.append((target, found))
             facts += _facts(note, target, found, any(f.data["cited"] for f in found))

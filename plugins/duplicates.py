@@ -119,24 +119,31 @@ class DuplicatesPass:
             return None
         np = mh._numpy()
         summaries.read(changed)
-        numbers = [i for i, p in enumerate(snap.paths) if p in changed]
-        gone = set(np.nonzero(np.isin(snap.unit_path, numbers))[0].tolist())
+        touched = np.zeros(len(snap.paths), dtype=bool)
+        touched[[i for i, p in enumerate(snap.paths) if p in changed or p in summaries.wanted]] = True
+        mine = touched[snap.unit_path]  # the units of changed notes (gone) and of wanted ones
+        gone = {i for i in np.nonzero(mine)[0].tolist() if snap.paths[int(snap.unit_path[i])] in changed}
         rows: dict[Key, tuple[str, list[Any]]] = {
             snap.key(i): (snap.paths[int(snap.unit_path[i])], row) for i, row in snap.rows.items() if i not in gone}
         added = [u for p in sorted(changed) for u in _decode(p, _rows(summaries.get(p)))]
         near: list[Unit] = []
+        number: dict[Key, int] = {}
         if added:
             found = snap.lookup(mh.band_keys(np.concatenate([u.rows for u in added]))) - gone
-            wanted_keys = {snap.key(i) for i in found}
-            paths = sorted({k[1] for k in wanted_keys})
+            number = {snap.key(i): i for i in found}
+            paths = sorted({k[1] for k in number})
             summaries.read(paths)
-            near = [u for p in paths for u in _decode(p, _rows(summaries.get(p))) if u.key in wanted_keys]
+            near = [u for p in paths for u in _decode(p, _rows(summaries.get(p))) if u.key in number]
         for p in {*changed, *summaries.wanted, *(u.group for u in near)}:
             rows.update((_key(p, row), (p, row)) for row in _rows(summaries.get(p)))
         index = Index(threshold)
         index.build(near)
-        index.links = snap.links(gone)
         index.update([], added)
+        # The saved pairs that can matter: those reached from the wanted notes' units, or from the
+        # candidates the changed notes now pair with (a cluster is named by its smallest key).
+        seeds = [number[k] for k in index.links if k in number] + (np.nonzero(mine)[0].tolist())
+        for a, others in snap.links(gone, seeds).items():
+            index.links.setdefault(a, {}).update(others)
         keys = [_key(p, row) for p in summaries.wanted for row in _rows(summaries.get(p))]
         # Notes deleted since the index was saved leave its pairs (and clusters) here, not in a rebuild.
         reach = _component(index, keys)

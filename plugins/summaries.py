@@ -80,7 +80,7 @@ class SummariesPass:
         budget = int(ctx.options.get("budget", OPTIONS["budget"]))
         findings: list[Finding] = []
         todo: list[tuple[Unit, str]] = []
-        for unit in _units(note, min_words, under_heading):
+        for unit in _units(note, min_words, under_heading, ctx.lookups):
             if unit.similarity is None:
                 chosen = []
             else:
@@ -115,7 +115,7 @@ def _choice(ctx: Context, key: str, allowed: tuple[str, ...]) -> str:
     return str(value)
 
 
-def _units(note: Note, min_words: int, under_heading: bool) -> list[Unit]:
+def _units(note: Note, min_words: int, under_heading: bool, lookups: Any = None) -> list[Unit]:
     """Each target and each of its sections holding at least `min_words` words, in note order."""
     whole = [t for t in note.targets if t.kind == "note"]
     out: list[Unit] = []
@@ -123,7 +123,7 @@ def _units(note: Note, min_words: int, under_heading: bool) -> list[Unit]:
     for target in whole or note.targets:
         if (len(target.text) + 1) // 2 < min_words:  # a word takes two characters, its space included
             continue
-        sents = [s for s in sentences(note, target) if s.text and not _EMBED.fullmatch(s.text)]
+        sents = [s for s in sentences(note, target, lookups=lookups) if s.text and not _EMBED.fullmatch(s.text)]
         texts = [s.text for s in sents]
         encoded = encode(texts)
         lengths = encoded.sizes

@@ -236,3 +236,29 @@ def test_pysbd_splits_a_block_once_per_process_even_for_two_parses_of_the_note(m
     a, b = sentences(first, first.targets[0]), sentences(second, second.targets[0])
     assert a == b and len(a) == 4
     assert len(calls) == 2 == len(set(calls))  # each pysbd block once, though two notes were split
+
+
+def test_pysbd_splits_are_kept_in_the_cache_for_the_next_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A later run (an editor hook) reads a block's split from the cache instead of running pysbd,
+    whose regexes compile anew in each process."""
+    from vaultkit.cache import Cache
+    from vaultkit_plugins import _sentences
+
+    text = "> [!ai]+ AI\n> Results were reported by J. Smith. They held across 3 runs.\n"
+    first = parse_note(text.encode(), "n.md", VaultConfig())
+    monkeypatch.setattr(_sentences, "_PIECES", {})
+    cache = Cache(tmp_path / "c.sqlite")
+    expected = sentences(first, first.targets[0], lookups=cache)
+    assert [s.text for s in expected] == ["Results were reported by J. Smith.", "They held across 3 runs."]
+
+    def no_pysbd(lang: str) -> object:
+        raise AssertionError("pysbd ran although the split was kept")
+
+    monkeypatch.setattr(_sentences, "_PIECES", {})  # a new process
+    monkeypatch.setattr(_sentences, "_segmenter", no_pysbd)
+    again = parse_note(text.encode(), "n.md", VaultConfig())
+    assert sentences(again, again.targets[0], lookups=Cache(tmp_path / "c.sqlite")) == expected
+    monkeypatch.setattr(_sentences, "_PIECES", {})
+    third = parse_note(text.encode(), "n.md", VaultConfig())
+    with pytest.raises(AssertionError):  # (without the cache it would have to split again)
+        sentences(third, third.targets[0])

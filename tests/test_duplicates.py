@@ -499,6 +499,6 @@ def test_a_snapshot_reads_back_what_it_saved_and_finds_a_copy_by_its_band_keys()
     for name in Snapshot._ARRAYS:
         assert np.array_equal(getattr(back, name), getattr(snap, name))
     assert set(back.rows) == {0, 1}  # DRAFT and EDITED pair; their rows are kept, less shingles
-    assert back.rows[0][-1] == "h0" and back.links(set()) == index.links and back.links({0}) == {}
+    assert back.rows[0][-1] == "h0" and back.links(set(), [0]) == index.links and back.links({0}, [1]) == {} and back.links(set(), [2]) == {}
     probe = mh.band_keys(sig[owner == 1])
     assert {back.key(i) for i in back.lookup(probe)} >= {("h0", "n0.md", 3), ("h1", "n1.md", 3)}
