@@ -16,6 +16,7 @@ import re
 import zlib
 from typing import TYPE_CHECKING, Any, Sequence
 
+from ._constants import MINHASH_A, MINHASH_B, array
 from ._refs import MARKERS
 
 if TYPE_CHECKING:
@@ -64,10 +65,7 @@ def _numpy() -> Any:
             os.environ.setdefault(name, "1")
         import numpy
 
-        rng = numpy.random.default_rng(20261123)
-        a = rng.integers(1, 2**63, size=PERMS, dtype=numpy.uint64) | numpy.uint64(1)
-        b = rng.integers(0, 2**63, size=PERMS, dtype=numpy.uint64)
-        _PARAMS = (a, b)
+        _PARAMS = (array(MINHASH_A), array(MINHASH_B))
         _np = numpy
     return _np
 

@@ -12,6 +12,7 @@ import re
 from typing import Any, NamedTuple, Sequence
 
 from . import _minhash as mh
+from ._constants import WORD_MULTIPLIERS, array
 
 DAMPING = 0.85
 # Scripts written without spaces between words: Han, kana, Thai, Lao, Burmese, Khmer.
@@ -65,7 +66,7 @@ def _character_tables() -> tuple[Any, Any, Any]:
         lower = _to_codes(np, "".join(
             low if len(low) == 256 else "".join(c if len(c.lower()) != 1 else c.lower() for c in b)
             for b, low in zip(blocks, lowered))).astype(np.uint64)
-        multipliers = np.random.default_rng(20261125).integers(1, 2**63, size=66, dtype=np.uint64) | np.uint64(1)
+        multipliers = array(WORD_MULTIPLIERS)
         _tables = (kind, lower, multipliers)
     return _tables
 

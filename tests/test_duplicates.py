@@ -502,3 +502,21 @@ def test_a_snapshot_reads_back_what_it_saved_and_finds_a_copy_by_its_band_keys()
     assert back.rows[0][-1] == "h0" and back.links(set(), [0]) == index.links and back.links({0}, [1]) == {} and back.links(set(), [2]) == {}
     probe = mh.band_keys(sig[owner == 1])
     assert {back.key(i) for i in back.lookup(probe)} >= {("h0", "n0.md", 3), ("h1", "n1.md", 3)}
+
+
+def test_the_written_out_constants_are_the_draws_they_name() -> None:
+    """MinHash's and the word hash's constants were drawn once from numpy.random and written out
+    (importing it cost every hook 9 ms): a wrong digit changes every signature."""
+    import numpy as np
+
+    from vaultkit_plugins import _constants
+
+    rng = np.random.default_rng(20261123)
+    a = rng.integers(1, 2**63, size=mh.PERMS, dtype=np.uint64) | np.uint64(1)
+    b = rng.integers(0, 2**63, size=mh.PERMS, dtype=np.uint64)
+    words = np.random.default_rng(20261125).integers(1, 2**63, size=66, dtype=np.uint64) | np.uint64(1)
+    assert np.array_equal(_constants.array(_constants.MINHASH_A), a)
+    assert np.array_equal(_constants.array(_constants.MINHASH_B), b)
+    assert np.array_equal(_constants.array(_constants.WORD_MULTIPLIERS), words)
+    mh._numpy()
+    assert np.array_equal(mh._PARAMS[0], a) and mh._PARAMS[0].dtype == np.uint64
