@@ -18,28 +18,30 @@ from typing import Any, Hashable, Iterable, Mapping
 from . import _minhash as mh
 from ._dupindex import Index
 
-_MAGIC = b"vaultkit-duplicates-1\n"
+_MAGIC = b"vaultkit-duplicates-2\n"
 Key = tuple[str, str, int]  # (text hash, note path, line), as the pass keys its units
 
 
 @dataclass
 class Snapshot:
-    """A built index, flattened: unit i is (hashes[i], paths[unit_path[i]], unit_line[i])."""
+    """A built index, flattened: unit i is (its text hash, paths[unit_path[i]], unit_line[i])."""
 
     threshold: float
     digests: dict[str, str]  # every note the index was built from: path -> digest of its bytes
     paths: list[str]
-    hashes: list[str]
+    hashes: str  # every unit's text hash, one after another (all `width` long)
+    width: int
     unit_path: Any  # int32 per unit
     unit_line: Any  # int32 per unit
     band_keys: Any  # (BANDS, rows) uint32, each band sorted
-    band_units: Any  # (BANDS, rows) int32: the unit of each sorted key
+    band_units: Any  # (BANDS, rows) uint16 or int32: the unit of each sorted key
     pairs: Any  # (pairs, 2) int32 unit indices
     scores: Any  # (pairs, 2) float64: containment, Jaccard
     rows: dict[int, list[Any]]  # the row (less shingles and signature) of every unit with a pair
 
     def key(self, unit: int) -> Key:
-        return (self.hashes[unit], self.paths[int(self.unit_path[unit])], int(self.unit_line[unit]))
+        return (self.hashes[unit * self.width:(unit + 1) * self.width], self.paths[int(self.unit_path[unit])],
+                int(self.unit_line[unit]))
 
     def lookup(self, probes: Any) -> set[int]:
         """Units sharing a band key (its low 32 bits) with any probe row (`band_keys` rows)."""
@@ -92,10 +94,14 @@ class Snapshot:
         low = (band_keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
         order = np.argsort(low, axis=0, kind="stable")
         sorted_keys = np.take_along_axis(low, order, axis=0).T.copy()
-        band_units = owner[order].T.copy()
+        # (a vault of fewer than 65,536 units numbers them in two bytes: a smaller state to read)
+        band_units = owner[order].T.astype(np.uint16 if len(keys) < 1 << 16 else np.int32)
         pairs = [(number[a], number[b], c, j) for (a, b), (c, j) in index.pairs.items()]
         linked = sorted({i for a, b, _, _ in pairs for i in (a, b)})
-        return cls(index.threshold, dict(digests), paths, [k[0] for k in keys],
+        width = len(keys[0][0]) if keys else 0
+        if any(len(k[0]) != width for k in keys):
+            raise ValueError("unit keys' text hashes differ in length")
+        return cls(index.threshold, dict(digests), paths, "".join(k[0] for k in keys), width,
                    np.array([path_number[k[1]] for k in keys], dtype=np.int32),
                    np.array([k[2] for k in keys], dtype=np.int32), sorted_keys, band_units,
                    np.array([(a, b) for a, b, _, _ in pairs], dtype=np.int32).reshape(-1, 2),
@@ -109,6 +115,7 @@ class Snapshot:
         arrays = [getattr(self, name) for name in self._ARRAYS]
         header = json.dumps({
             "threshold": self.threshold, "digests": self.digests, "paths": self.paths, "hashes": self.hashes,
+            "width": self.width,
             "rows": {str(i): row for i, row in self.rows.items()},
             "arrays": [[a.dtype.str, list(a.shape)] for a in arrays],
         }, separators=(",", ":")).encode("utf-8")
@@ -131,5 +138,6 @@ class Snapshot:
             arrays.append(array)
             at += array.nbytes
         unit_path, unit_line, band_keys, band_units, pairs, scores = arrays
-        return cls(header["threshold"], header["digests"], header["paths"], header["hashes"], unit_path, unit_line,
+        return cls(header["threshold"], header["digests"], header["paths"], header["hashes"], header["width"],
+                   unit_path, unit_line,
                    band_keys, band_units, pairs, scores, {int(i): row for i, row in header["rows"].items()})

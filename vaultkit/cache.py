@@ -117,8 +117,12 @@ class Cache:
         if self.db is None:
             return None
         with self.lock:
-            row = self.db.execute("SELECT value FROM states WHERE key=?", (key,)).fetchone()
-        return bytes(row[0]) if row else None
+            row = self.db.execute("SELECT rowid FROM states WHERE key=?", (key,)).fetchone()
+            if row is None:
+                return None
+            # Read as a blob, not a column value: one copy of megabytes instead of two (half the time).
+            with self.db.blobopen("states", "value", row[0], readonly=True) as blob:
+                return blob.read()
 
     def put_state(self, key: str, value: bytes, replaces: str = "") -> None:
         """Keep `value` under `key`, dropping older states whose keys start with `replaces`."""
