@@ -59,6 +59,8 @@ class Cache:
                     PRIMARY KEY (run, path));
                 CREATE TABLE IF NOT EXISTS summaries (pass TEXT, path TEXT, fingerprint TEXT, digest TEXT,
                     value TEXT, PRIMARY KEY (pass, path));
+                -- what a hook reads of every note: a covering index, so the summaries stay unread
+                CREATE INDEX IF NOT EXISTS summaries_made_from ON summaries (pass, fingerprint, path, digest);
                 CREATE TABLE IF NOT EXISTS states (key TEXT PRIMARY KEY, value BLOB);
                 """
             )
