@@ -1,20 +1,27 @@
 """Benchmark: the one-note editor hook, cold start to result, for a note a person just changed.
 
-Usage: python bench/bench_hook.py [--runs N]
-The sample vault is copied to a temp folder and run once (so the duplicates pass has its index
-in the cache, as it would beside an editor). Then, for a small, a 20 KB and a 150 KB note, each of
-N rounds appends a sentence to the note, as a person would, and times a fresh
-`python -m vaultkit run VAULT --file NOTE --offline` (every installed pass) to its exit.
+Usage: python bench/bench_hook.py [--runs N] [--source] [--no-big] [CORPUS]
+Two vaults, each copied to a temp folder and run once (so the duplicates pass has its index in
+the cache, as it would beside an editor): the sample vault, and CORPUS (default
+../shared/corpora/obsidian-help, 6,300 notes) with the sample vault's six-answer note added.
+Then, before each of N runs, a note is changed as a person would change it, and a fresh
+`python -m vaultkit run VAULT --file NOTE --offline` (every installed pass) is timed to its exit:
 
-Each note is timed twice, in alternating rounds: with Python's bytecode cache, as an installed
-vaultkit starts, and without it (PYTHONDONTWRITEBYTECODE=1 and no `__pycache__` in the package:
-every module compiled from source, as in a sandbox that forbids writing bytecode).
+- a line appended to a small note, to the 29 KB `ai: true` essay and to the 248 KB generated
+  survey (the sample vault);
+- a word changed in the first paragraph of an answer of the 34 KB six-answer Perplexity note (in
+  both vaults): a paragraph whose references list author initials, which only pysbd can split.
+
+Timings are with Python's bytecode cache, as an installed vaultkit starts; `--source` also times
+each sample-vault note without it (PYTHONDONTWRITEBYTECODE=1, no `__pycache__`: every module
+compiled from source, as in a sandbox that forbids writing bytecode), in alternating rounds.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -22,13 +29,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTES = (
-    "Edge cases/CRLF note.md",
-    "Research/LLM scaling/Scaling essay — revised draft and AGI chat.md",
-    "Research/LLM scaling/Survey of large language models (AutoSurvey).md",
-)
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "obsidian-help"
+SIX = "Research/LLM scaling/Diminishing returns — Perplexity chat.md"
+APPENDED = ("Edge cases/CRLF note.md", "Research/LLM scaling/Scaling essay — revised draft and AGI chat.md",
+            "Research/LLM scaling/Survey of large language models (AutoSurvey).md")
 PACKAGES = ("vaultkit", "plugins")
 
 
@@ -43,45 +50,78 @@ def compile_bytecode(env: dict[str, str]) -> None:
                    env=env, check=True, stdout=subprocess.DEVNULL)
 
 
+def append_line(note: Path, i: int) -> None:
+    with note.open("a", encoding="utf-8") as fh:
+        fh.write(f"\nA person added sentence {i}, which changes the note.\n")
+
+
+def edit_answer(note: Path, i: int) -> None:
+    """Change a word in the first paragraph of the first answer (one a person would retype)."""
+    text = note.read_text(encoding="utf-8")
+    note.write_text(re.sub(r"performance gains( \(\d+\))?", f"performance gains ({i})", text, count=1), encoding="utf-8")
+
+
 def hook(vault: Path, note: Path, env: dict[str, str]) -> float:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "vaultkit", "run", str(vault), "--file", str(note), "--offline"],
-                   env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                   env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=vault.parent)
     return time.perf_counter() - start
+
+
+def prepare(vault: Path, env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "-m", "vaultkit", "run", str(vault), "--offline", "--jobs", "0"], env=env,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=vault.parent)
+
+
+def report(label: str, times: dict[str, list[float]]) -> None:
+    print(f"{label}:")
+    for kind, values in times.items():
+        if values:
+            ms = sorted(v * 1000 for v in values)
+            print(f"  {kind:8s}: median {statistics.median(ms):5.0f} ms   min {ms[0]:5.0f}   max {ms[-1]:5.0f}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--source", action="store_true", help="also time the sample vault's notes compiled from source")
+    ap.add_argument("--no-big", action="store_true", help="leave out the 6,300-note vault")
+    ap.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        vault = Path(tmp) / "vault"
-        shutil.copytree(ROOT / "sample_vault", vault)
-        base = {**os.environ, "VAULTKIT_CACHE_DIR": str(Path(tmp) / "cache")}
-        with_bytecode = {k: v for k, v in base.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        without = {**base, "PYTHONDONTWRITEBYTECODE": "1"}
-        subprocess.run([sys.executable, "-m", "vaultkit", "run", str(vault), "--offline"], env=with_bytecode,
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        compile_bytecode(with_bytecode)
-        print(f"one-note hook, every installed pass, offline; {args.runs} runs each; a note changed before each run")
-        for rel in NOTES:
-            note = vault / rel
+        base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        small = Path(tmp) / "small" / "vault"
+        shutil.copytree(ROOT / "sample_vault", small)
+        envs = {small: {**base, "VAULTKIT_CACHE_DIR": str(Path(tmp) / "small" / "cache")}}
+        if not args.no_big:
+            big = Path(tmp) / "big" / "vault"
+            shutil.copytree(args.corpus, big)
+            shutil.copy(ROOT / "sample_vault" / SIX, big / Path(SIX).name)
+            envs[big] = {**base, "VAULTKIT_CACHE_DIR": str(Path(tmp) / "big" / "cache")}
+        compile_bytecode(base)
+        for vault, env in envs.items():
+            prepare(vault, env)
+        print(f"one-note hook, every installed pass, offline; {args.runs} runs each; the note changed before each run")
+        cases: list[tuple[str, Path, Path, Callable[[Path, int], None]]] = [
+            (f"{rel} (sample vault)", small, small / rel, append_line) for rel in APPENDED]
+        cases.insert(2, (f"{Path(SIX).name}, an answer edited (sample vault)", small, small / SIX, edit_answer))
+        if not args.no_big:
+            cases.append((f"{Path(SIX).name}, an answer edited ({sum(1 for _ in big.rglob('*.md'))}-note vault)",
+                          big, big / Path(SIX).name, edit_answer))
+        for label, vault, note, change in cases:
+            env = envs[vault]
             times: dict[str, list[float]] = {"bytecode": [], "source": []}
-            for i in range(args.runs * 2):
-                kind = ("bytecode", "source")[(i + i // 2) % 2]  # alternate, changing which goes first
-                with note.open("a", encoding="utf-8") as fh:
-                    fh.write(f"\nA person added sentence {i}, which changes the note.\n")
+            kinds = ("bytecode", "source") if args.source and vault == small else ("bytecode",)
+            for i in range(args.runs * len(kinds)):
+                kind = kinds[(i + i // 2) % len(kinds)]  # alternate, changing which goes first
+                change(note, i)
                 if kind == "source":
                     drop_bytecode()
-                    times[kind].append(hook(vault, note, without))
-                    compile_bytecode(with_bytecode)  # (untimed) as installed again
+                    times[kind].append(hook(vault, note, {**env, "PYTHONDONTWRITEBYTECODE": "1"}))
+                    compile_bytecode(base)  # (untimed) as installed again
                 else:
-                    times[kind].append(hook(vault, note, with_bytecode))
-            size = note.stat().st_size
-            print(f"{rel} ({size / 1000:.0f} KB):")
-            for kind, values in times.items():
-                ms = sorted(v * 1000 for v in values)
-                print(f"  {kind:8s}: median {statistics.median(ms):5.0f} ms   min {ms[0]:5.0f}   max {ms[-1]:5.0f}")
+                    times[kind].append(hook(vault, note, env))
+            report(f"{label} ({note.stat().st_size / 1000:.0f} KB)", times)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ def test_summaries_are_read_only_when_asked_for_and_all_at_once_when_iterated() 
 
     view = Summaries({"new.md": {"i": -1}}, {p: f"d{p}" for p in stored}, pending=stored, load=load,
                      exists=lambda p: p != "n7.md", changed=["new.md"], wanted=["new.md"])
-    assert view.digests["new.md"] == "" and view.digests["n3.md"] == "dn3.md"
+    assert view.digests.get("new.md", "") == "" and view.digests["n3.md"] == "dn3.md"
     assert view["new.md"] == {"i": -1} and loads == []
     assert view.get("n3.md") == {"i": 3} and loads == [["n3.md"]]
     view.read(["n4.md", "n5.md", "n3.md"])
@@ -32,9 +32,11 @@ def test_summaries_are_read_only_when_asked_for_and_all_at_once_when_iterated() 
 
 
 def test_an_eager_view_is_a_plain_mapping_wanting_every_note() -> None:
-    view = Summaries({"a.md": 1, "b.md": 2}, {"a.md": "x"})
+    values, digests = {"a.md": 1, "b.md": 2}, {"a.md": "x"}
+    view = Summaries(values, digests)
     assert dict(view) == {"a.md": 1, "b.md": 2} and view.wanted is None
-    assert view.digests == {"a.md": "x", "b.md": ""}
+    assert view.digests.get("b.md", "") == ""
+    assert view._values is values and view.digests is digests  # (a daemon's save copies no dict of the vault)
 
 
 def test_summaries_round_trip_through_the_cache_by_pass_and_fingerprint(tmp_path: Path) -> None:

@@ -733,10 +733,10 @@ def _view(runner: Runner, name: str, values: Mapping[str, Any], digests: Mapping
           recorded: Mapping[str, str] | None, changed: Sequence[str]) -> Summaries:
     """One pass's summaries for its vault step. A hook's (`recorded`: the other notes, by digest) are
     read from the cache only when the pass asks, and it wants results for its own notes alone."""
-    made_from = {path: digests.get(path, "") for path in values}
     if recorded is None:
-        return Summaries(values, made_from, changed=changed)
+        return Summaries(values, digests, changed=changed)
     vault = runner.vault
+    made_from = {path: digests.get(path, "") for path in values}
     return Summaries(values, {**recorded, **made_from}, pending=recorded, changed=changed, wanted=changed,
                      load=partial(runner.cache.summaries, name, runner.fingerprint),
                      exists=lambda rel: os.path.isfile(vault / rel))

@@ -14,9 +14,9 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 class Summaries(Mapping[str, Any]):
     """Summaries by note path; iterating (or `len`) reads every one that is not read yet.
 
-    - `digests`: path -> digest of the note's bytes the summary was made from ('' when not known
-      yet: a note summarised in this run before it was written). Notes deleted since the cache
-      recorded them may be among them: `get` gives None for those.
+    - `digests`: path -> hash of the human text the summary was made from (absent or '' where not
+      known). Notes deleted since the cache recorded them may be among them: `get` gives None
+      for those.
     - `changed`: the notes summarised in this run (their summaries may be new).
     - `wanted`: the notes whose results the run will use (None: every note's). A pass may return
       results for these alone.
@@ -29,11 +29,10 @@ class Summaries(Mapping[str, Any]):
                  pending: Iterable[str] = (), load: Callable[[list[str] | None], Mapping[str, Any]] | None = None,
                  exists: Callable[[str], bool] | None = None, changed: Iterable[str] = (),
                  wanted: Iterable[str] | None = None) -> None:
-        self._values = dict(values)
-        self.digests: dict[str, str] = dict(digests or {})
-        for path in self._values:
-            self.digests.setdefault(path, "")
-        self._pending = {p for p in pending if p not in self._values}
+        self._pending = {p for p in pending if p not in values}
+        # (a daemon's vault step runs on every save: an eager view takes its dicts as they are)
+        self._values: dict[str, Any] = dict(values) if self._pending or not isinstance(values, dict) else values
+        self.digests: dict[str, str] = dict(digests or {}) if self._pending or not isinstance(digests, dict) else digests
         self._load = load
         self._exists = exists
         self.changed = frozenset(changed)
