@@ -111,7 +111,7 @@ class Context:
     offline: bool = True
     config: Any = None  # the whole Config, for [net] and [llm]
     net: Any = None  # a vaultkit.net.Session when the run may go online, else None
-    lookups: Any = None  # the cache's lookup/remember store for network answers (None: no cache)
+    lookups: Any = None  # the cache's lookup/remember store: network answers, costly splits (None: no cache)
     # The pass's own bytes kept between runs, `store.load(key)` / `store.save(key, data)` (None: no
     # cache): an index a vault step can update, instead of building it from every note's summary.
     store: Any = None
