@@ -520,3 +520,17 @@ def test_the_written_out_constants_are_the_draws_they_name() -> None:
     assert np.array_equal(_constants.array(_constants.WORD_MULTIPLIERS), words)
     mh._numpy()
     assert np.array_equal(mh._PARAMS[0], a) and mh._PARAMS[0].dtype == np.uint64
+
+
+def test_a_hook_on_many_notes_still_pairs_them_with_the_rest_of_the_vault(vk: Vk, tmp_path: Path) -> None:
+    """Over 64 `--file`s a run sweeps and writes at once; the notes not named are still read (as
+    cached) for the vault step."""
+    write_note(tmp_path, "a.md", f"# A\n\n> [!ai]+ Answer\n> {DRAFT}\n")
+    files = [write_note(tmp_path, f"f/f{i}.md", f"# F{i}\n\nNote {i}: {FILLER} Number {i * 7919}.\n") for i in range(70)]
+    assert vk("run", tmp_path, "--offline")[0] == 0
+    for i, f in enumerate(files):  # every one changed: more than 64 to process
+        f.write_text(f.read_text(encoding="utf-8") + f"\nEdited {i}.\n", encoding="utf-8")
+    files[0].write_text(f"# F0\n\n> [!ai]+ Answer\n> {EDITED}\n", encoding="utf-8")
+    code, _, err = vk("run", tmp_path, "--offline", *[a for f in files for a in ("--file", f)])
+    assert code == 0, err
+    assert "[[a]]" in files[0].read_text(encoding="utf-8")

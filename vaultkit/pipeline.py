@@ -687,7 +687,7 @@ def _with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequen
                     summaries[name][rep.path] = cached[rep.path]
                     digests[rep.path] = made_from.get(rep.path, "")
     recorded: dict[str, dict[str, str]] = {}  # a hook's other notes: summaries read only if a pass asks
-    covered = [nf.rel for nf in notes]
+    covered = {nf.rel for nf in notes}
     if runner.options.files and kept is None:  # a hook run on one note still sees the rest of the vault, as cached
         if runner.entries is None:  # one process for one note
             for name in names:
@@ -717,8 +717,10 @@ def _with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequen
         for name in names:
             if name in rep.summaries:
                 summaries[name][nf.rel] = rep.summaries[name]
+    swept = [nf.rel for nf, _ in fresh]
     runner.extras = _combine(runner, combiners, {name: _view(
-        runner, name, summaries[name], digests, None, [nf.rel for nf, _ in fresh]) for name in names})
+        runner, name, summaries[name], digests, recorded.get(name), covered if name in recorded else swept)
+        for name in names})
     for _, rep in fresh:  # the sweep ran before the vault step failed: its notes report that too
         if rep.targets and rep.status == "ok" and runner.vault_errors:
             rep.findings = [finding_json(f) for f in runner.vault_errors] + rep.findings
@@ -730,7 +732,7 @@ def _with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequen
 
 
 def _view(runner: Runner, name: str, values: Mapping[str, Any], digests: Mapping[str, str],
-          recorded: Mapping[str, str] | None, changed: Sequence[str]) -> Summaries:
+          recorded: Mapping[str, str] | None, changed: Iterable[str]) -> Summaries:
     """One pass's summaries for its vault step. A hook's (`recorded`: the other notes, by digest) are
     read from the cache only when the pass asks, and it wants results for its own notes alone."""
     if recorded is None:
