@@ -124,6 +124,13 @@ class Snapshot:
     @classmethod
     def from_bytes(cls, data: bytes) -> Snapshot | None:
         """The snapshot in `data`, or None for bytes that are not one (an older format)."""
+        try:
+            return cls._read(data)
+        except (ValueError, KeyError, TypeError, struct.error):  # damaged: rebuilt, never trusted
+            return None
+
+    @classmethod
+    def _read(cls, data: bytes) -> Snapshot | None:
         np = mh._numpy()
         if not data.startswith(_MAGIC):
             return None
@@ -137,6 +144,8 @@ class Snapshot:
             array = np.frombuffer(data, dtype=np.dtype(dtype), count=count, offset=at).reshape(shape)
             arrays.append(array)
             at += array.nbytes
+        if at != len(data):
+            raise ValueError("trailing or missing bytes")
         unit_path, unit_line, band_keys, band_units, pairs, scores = arrays
         return cls(header["threshold"], header["digests"], header["paths"], header["hashes"], header["width"],
                    unit_path, unit_line,

@@ -495,6 +495,8 @@ def test_a_snapshot_reads_back_what_it_saved_and_finds_a_copy_by_its_band_keys()
     snap = Snapshot.of(index, {f"n{i}.md": f"d{i}" for i in range(5)}, rows)
     back = Snapshot.from_bytes(snap.to_bytes())
     assert back is not None and Snapshot.from_bytes(b"something else") is None
+    whole = snap.to_bytes()
+    assert Snapshot.from_bytes(whole[:-5]) is None and Snapshot.from_bytes(whole[:60]) is None  # damaged: not used
     assert back.digests == snap.digests and back.paths == snap.paths and back.rows == snap.rows
     for name in Snapshot._ARRAYS:
         assert np.array_equal(getattr(back, name), getattr(snap, name))
@@ -534,3 +536,24 @@ def test_a_hook_on_many_notes_still_pairs_them_with_the_rest_of_the_vault(vk: Vk
     code, _, err = vk("run", tmp_path, "--offline", *[a for f in files for a in ("--file", f)])
     assert code == 0, err
     assert "[[a]]" in files[0].read_text(encoding="utf-8")
+
+
+def test_a_damaged_saved_index_is_rebuilt_not_trusted(vk: Vk, tmp_path_factory: pytest.TempPathFactory,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from vaultkit.cache import Cache, cache_path
+
+    out = []
+    for damage in (False, True):
+        root = tmp_path_factory.mktemp("vault")
+        monkeypatch.setenv("VAULTKIT_CACHE_DIR", str(root.parent / f"cache-{root.name}"))
+        _vault_of_copies(root)
+        assert vk("run", root, "--offline")[0] == 0
+        if damage:
+            cache = Cache(cache_path(root))
+            assert cache.db is not None
+            cache.db.execute("UPDATE states SET value = substr(value, 1, 100)")
+            cache.close()
+        (root / "b.md").write_text((root / "b.md").read_text(encoding="utf-8").replace("larger", "much larger"),
+                                   encoding="utf-8")
+        out.append(_hook(vk, root, "b.md"))
+    assert out[0] == out[1] and b"[[a]]" in out[1][1]

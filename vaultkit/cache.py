@@ -118,18 +118,28 @@ class Cache:
         """Bytes a pass saved for later runs (its index), or None."""
         if self.db is None:
             return None
-        with self.lock:
-            row = self.db.execute("SELECT rowid FROM states WHERE key=?", (key,)).fetchone()
-            if row is None:
-                return None
-            # Read as a blob, not a column value: one copy of megabytes instead of two (half the time).
-            with self.db.blobopen("states", "value", row[0], readonly=True) as blob:
-                return blob.read()
+        try:
+            with self.lock:
+                row = self.db.execute("SELECT rowid FROM states WHERE key=?", (key,)).fetchone()
+                if row is None:
+                    return None
+                # Read as a blob, not a column value: one copy of megabytes instead of two (half the time).
+                with self.db.blobopen("states", "value", row[0], readonly=True) as blob:
+                    return blob.read()
+        except sqlite3.Error:  # (replaced by another process while read: as good as none)
+            return None
 
     def put_state(self, key: str, value: bytes, replaces: str = "") -> None:
         """Keep `value` under `key`, dropping older states whose keys start with `replaces`."""
         if self.db is None:
             return
+        try:
+            self._put_state(key, value, replaces)
+        except sqlite3.Error:
+            pass  # a state that cannot be kept only costs the next run the time to rebuild it
+
+    def _put_state(self, key: str, value: bytes, replaces: str) -> None:
+        assert self.db is not None
         with self.lock, self.db:
             self.db.execute("BEGIN")
             if replaces:
