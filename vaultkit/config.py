@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -166,6 +165,8 @@ def load_config(vault: Path, path: Path | None = None) -> Config:
         if path is not None:
             raise ConfigError(f"{path}: config file not found")
         return Config()
+    import tomllib  # (and datetime with it: 4 ms a hook in a vault without a config file never pays)
+
     try:
         data = tomllib.loads(target.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
