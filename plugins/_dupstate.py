@@ -27,7 +27,7 @@ class Snapshot:
     """A built index, flattened: unit i is (its text hash, paths[unit_path[i]], unit_line[i])."""
 
     threshold: float
-    digests: dict[str, str]  # every note the index was built from: path -> digest of its bytes
+    digests: dict[str, str]  # every note the index was built from: path -> hash of its summary's text
     paths: list[str]
     hashes: str  # every unit's text hash, one after another (all `width` long)
     width: int

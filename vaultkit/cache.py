@@ -8,7 +8,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 from vaultkit.text import digest
 
@@ -72,16 +72,21 @@ class Cache:
         except (sqlite3.Error, OSError):
             self.db = None  # a broken or unwritable cache only costs speed
 
-    def note_entries(self, fingerprint: str, paths: Sequence[str] | None = None) -> dict[str, tuple[int, int, str, str]]:
+    def note_entries(self, fingerprint: str, paths: Iterable[str] | None = None) -> dict[str, tuple[int, int, str, str]]:
         """Every note recorded under this fingerprint (or only these): path -> (mtime_ns, size, digest, report)."""
         if self.db is None:
             return {}
-        query = "SELECT path, mtime_ns, size, digest, report FROM notes WHERE fingerprint=?"
-        if paths is None:
-            rows = self.db.execute(query, (fingerprint,)).fetchall()
-        else:
-            rows = [r for p in paths for r in self.db.execute(query + " AND path=?", (fingerprint, p))]
+        rows = self._select("SELECT path, mtime_ns, size, digest, report FROM notes WHERE fingerprint=?",
+                            (fingerprint,), paths)
         return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+    def _select(self, query: str, args: tuple[Any, ...], paths: Iterable[str] | None) -> list[Any]:
+        """The query's rows: in one go, or for these paths (one query each: for a few notes)."""
+        assert self.db is not None
+        with self.lock:
+            if paths is None:
+                return self.db.execute(query, args).fetchall()
+            return [r for p in paths for r in self.db.execute(query + " AND path=?", (*args, p))]
 
     def put_summaries(self, fingerprint: str, rows: list[tuple[str, str, dict[str, Any]]]) -> None:
         """Replace these notes' vault-step summaries: (path, digest of the note, {pass: summary}) each."""
@@ -106,12 +111,7 @@ class Cache:
         """A pass's summaries by path: of every note, or of these (one query each, for a few)."""
         if self.db is None:
             return {}
-        query = "SELECT path, value FROM summaries WHERE pass=? AND fingerprint=?"
-        with self.lock:
-            if paths is None:
-                rows = self.db.execute(query, (name, fingerprint)).fetchall()
-            else:
-                rows = [r for p in paths for r in self.db.execute(query + " AND path=?", (name, fingerprint, p))]
+        rows = self._select("SELECT path, value FROM summaries WHERE pass=? AND fingerprint=?", (name, fingerprint), paths)
         return {path: json.loads(value) for path, value in rows}
 
     def get_state(self, key: str) -> bytes | None:
@@ -134,17 +134,13 @@ class Cache:
         if self.db is None:
             return
         try:
-            self._put_state(key, value, replaces)
+            with self.lock, self.db:
+                self.db.execute("BEGIN")
+                if replaces:
+                    self.db.execute("DELETE FROM states WHERE substr(key, 1, ?) = ?", (len(replaces), replaces))
+                self.db.execute("INSERT OR REPLACE INTO states VALUES (?, ?)", (key, value))
         except sqlite3.Error:
             pass  # a state that cannot be kept only costs the next run the time to rebuild it
-
-    def _put_state(self, key: str, value: bytes, replaces: str) -> None:
-        assert self.db is not None
-        with self.lock, self.db:
-            self.db.execute("BEGIN")
-            if replaces:
-                self.db.execute("DELETE FROM states WHERE substr(key, 1, ?) = ?", (len(replaces), replaces))
-            self.db.execute("INSERT OR REPLACE INTO states VALUES (?, ?)", (key, value))
 
     def put_notes(self, rows: list[tuple[str, int, int, str, str, str]]) -> list[tuple[str, int, int, str, str, str]]:
         """Record (path, mtime_ns, size, digest, fingerprint, report) for notes processed now; returns

@@ -677,22 +677,23 @@ def _with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequen
         summaries = {name: {} for name in names}
     # A report in the stat cache was made under this run's fingerprint (same passes, versions and
     # options), so its summaries are complete: a pass with nothing to keep of a note left none.
+    hook = runner.options.files and kept is None  # a hook run on one note still sees the rest of the vault, as cached
+    made_from = {name: runner.cache.summary_digests(name, runner.fingerprint) for name in names
+                 } if unchanged or (hook and runner.entries is None) else {}
     if unchanged:
         few = [rep.path for _, rep in unchanged] if len(unchanged) <= COLLECT_FIRST else None
         for name in names:
             cached = runner.cache.summaries(name, runner.fingerprint, few)
-            made_from = runner.cache.summary_digests(name, runner.fingerprint)
             for _, rep in unchanged:
                 if rep.path in cached:
                     summaries[name][rep.path] = cached[rep.path]
-                    digests[rep.path] = made_from.get(rep.path, "")
+                    digests[rep.path] = made_from[name].get(rep.path, "")
     recorded: dict[str, dict[str, str]] = {}  # a hook's other notes: summaries read only if a pass asks
     covered = {nf.rel for nf in notes}
-    if runner.options.files and kept is None:  # a hook run on one note still sees the rest of the vault, as cached
+    if hook:
         if runner.entries is None:  # one process for one note
             for name in names:
-                recorded[name] = {p: d for p, d in runner.cache.summary_digests(name, runner.fingerprint).items()
-                                  if p not in covered}
+                recorded[name] = {p: d for p, d in made_from[name].items() if p not in covered}
         else:  # a long-running process keeps them, brought up to date by each later save
             # (it drops deleted notes from `entries` itself: no stat per note)
             for name in names:
