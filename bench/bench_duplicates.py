@@ -78,8 +78,8 @@ def generate(n: int, seed: int = 7) -> tuple[list[list[str]], list[tuple[int, in
 def measure(n: int) -> dict[str, float]:
     """One size, in this process."""
     sys.path.insert(0, str(ROOT))
-    from vaultkit_plugins import _minhash as mh
-    from vaultkit_plugins._dupindex import Index, Unit
+    from vaultkit_plugins.duplicates import _minhash as mh
+    from vaultkit_plugins.duplicates._index import Index, Unit
 
     sections, planted = generate(n)
     mh._numpy()

@@ -30,7 +30,7 @@ from linkserver import LinkServer  # noqa: E402
 from vaultkit.cache import Cache  # noqa: E402
 from vaultkit.config import NetConfig  # noqa: E402
 from vaultkit.net import HttpClient  # noqa: E402
-from vaultkit_plugins._links import LinkResult, cacheable, check_links  # noqa: E402
+from vaultkit_plugins.citations._links import LinkResult, cacheable, check_links  # noqa: E402
 
 
 def cached_check(urls: list[str], client: HttpClient, cache: Cache, now: float) -> dict[str, LinkResult]:

@@ -29,11 +29,11 @@ from vaultkit.config import VaultConfig
 from vaultkit.errors import NoteError
 from vaultkit.note import Note, parse_note
 from vaultkit.vault import scan
-from vaultkit_plugins import _minhash as mh
-from vaultkit_plugins import summaries
-from vaultkit_plugins._sentences import sentences
-from vaultkit_plugins._summarize import centrality, pick
-from vaultkit_plugins._summarize import rank as rank_
+from vaultkit_plugins.duplicates import _minhash as mh
+from vaultkit_plugins.summaries import plugin as summaries
+from vaultkit_plugins.text.sentences import sentences
+from vaultkit_plugins.summaries._lexrank import centrality, pick
+from vaultkit_plugins.summaries._lexrank import rank as rank_
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_VAULT = ROOT.parent / "shared" / "corpora" / "obsidian-help"

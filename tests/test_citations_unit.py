@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from vaultkit.config import VaultConfig
 from vaultkit.note import parse_note
-from vaultkit_plugins._idents import arxiv_date, arxiv_problem, doi_problem, url_problem
-from vaultkit_plugins._md import escape
-from vaultkit_plugins._refs import (
+from vaultkit_plugins.citations._identifiers import arxiv_date, arxiv_problem, doi_problem, url_problem
+from vaultkit_plugins.text.quoting import escape
+from vaultkit_plugins.text.references import (
     arxiv_ids,
     dois,
     find_urls,
@@ -21,7 +21,7 @@ from vaultkit_plugins._refs import (
     scheme_typos,
     source_line,
 )
-from vaultkit_plugins._refs_model import Citations, Reference
+from vaultkit_plugins.text.reference_types import Citations, Reference
 
 
 def cites(text: str, index: int = 0) -> Citations:

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from test_claims_corpus import CORPUS, Label, split
 from vaultkit.config import VaultConfig
 from vaultkit.note import parse_note
-from vaultkit_plugins._sentences import is_english, language, sentences
-from vaultkit_plugins._worthy import THRESHOLD, can_score, score, sentence_features
+from vaultkit_plugins.text.sentences import is_english, language, sentences
+from vaultkit_plugins.claims._worthy import THRESHOLD, can_score, score, sentence_features
 
 
 def _norm(text: str) -> str:
@@ -76,7 +76,7 @@ def confusion(paths: list[Path]) -> tuple[float, float, str]:
 def test_the_shipped_model_is_the_one_the_corpus_trains() -> None:
     """The weights in the package come from the labelled corpus as it is now: a relabelled sentence,
     a new note or a changed signal without retraining (`python bench/train_claims.py`) fails here."""
-    from vaultkit_plugins import _worthy_model as model
+    from vaultkit_plugins.claims import _worthy_model as model
 
     shipped = model.load()
     fresh = model.train(examples(sorted(CORPUS.glob("*.md"))))
@@ -145,7 +145,8 @@ def test_abbreviations_decimals_and_markers_stay_inside_their_sentence() -> None
 
 def test_the_claims_pass_reports_cited_and_uncited_claims() -> None:
     from vaultkit.passes import Context
-    from vaultkit_plugins.claims import ClaimsPass, claim_id
+    from vaultkit_plugins.claims import ClaimsPass
+    from vaultkit_plugins.claims.plugin import claim_id
 
     raw = ("> [!ai]+ AI\n> Groq's LPU delivers 750-1,345 tokens/second[1]. It runs in the cloud.\n>\n"
            "> Microsoft deployed RWKV to 1.5 billion Windows machines. Here's a breakdown:\n").encode()
@@ -173,7 +174,7 @@ def test_the_claims_pass_reports_cited_and_uncited_claims() -> None:
 ])
 def test_the_fast_splitter_keeps_names_and_spaced_abbreviations_whole(text: str, pieces: list[str]) -> None:
     """Runs of initials and `z. B.` are decided without pysbd (about 7 ms a block), and decided right."""
-    from vaultkit_plugins._sentences import _fast_split
+    from vaultkit_plugins.text.sentences import _fast_split
 
     assert _fast_split(text) == pieces
 
@@ -214,7 +215,7 @@ def test_sentences_are_the_same_whichever_pass_segments_the_note_first() -> None
 def test_pysbd_splits_a_block_once_per_process_even_for_two_parses_of_the_note(monkeypatch: pytest.MonkeyPatch) -> None:
     """A hook's two phases parse the note twice (claims sees one object, summaries the other):
     pysbd, milliseconds a block, must not run again on a block it has split."""
-    from vaultkit_plugins import _sentences
+    from vaultkit_plugins.text import sentences as _sentences
 
     calls: list[str] = []
 
@@ -242,7 +243,7 @@ def test_pysbd_splits_are_kept_in_the_cache_for_the_next_process(tmp_path: Path,
     """A later run (an editor hook) reads a block's split from the cache instead of running pysbd,
     whose regexes compile anew in each process."""
     from vaultkit.cache import Cache
-    from vaultkit_plugins import _sentences
+    from vaultkit_plugins.text import sentences as _sentences
 
     text = "> [!ai]+ AI\n> Results were reported by J. Smith. They held across 3 runs.\n"
     first = parse_note(text.encode(), "n.md", VaultConfig())

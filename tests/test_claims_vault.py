@@ -9,7 +9,7 @@ from typing import Any, Callable
 import pytest
 
 from support import by_path, mtimes, run_json, snapshot, write_note
-from vaultkit_plugins._facts import numeric_facts
+from vaultkit_plugins.claims._facts import numeric_facts
 
 Vk = Callable[..., tuple[int, str, str]]
 
@@ -213,7 +213,7 @@ def test_a_combine_step_that_raises_in_a_big_run_is_reported_on_every_note(tmp_p
 def test_an_unchanged_note_without_figures_is_not_analysed_again(tmp_path: Path, vk: Vk,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """A note the vault step has nothing of (no summary) is still current: a no-op run parses no note."""
-    from vaultkit import pipeline
+    from vaultkit.pipeline import runner as pipeline
 
     write_note(tmp_path, "plain.md", _answer("I think this is a lovely idea for the garden."))
     write_note(tmp_path, "figures.md", _answer("Microsoft deployed RWKV to 1.5 billion Windows machines."))

@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from support import by_path, run_json, snapshot, write_note
-from vaultkit_plugins import _minhash as mh
-from vaultkit_plugins._dupindex import Index, Unit
+from vaultkit_plugins.duplicates import _minhash as mh
+from vaultkit_plugins.duplicates._index import Index, Unit
+from vaultkit_plugins.text.arrays import distinct
 
 Vk = Callable[..., tuple[int, str, str]]
 
@@ -361,8 +362,8 @@ def test_distinct_is_numpys_unique(values: list[int]) -> None:
     import numpy as np
 
     a = np.array(values, dtype=np.uint32)
-    assert mh.distinct(a).tolist() == np.unique(a).tolist()
-    assert mh.distinct(a).dtype == a.dtype
+    assert distinct(a).tolist() == np.unique(a).tolist()
+    assert distinct(a).dtype == a.dtype
 
 
 def _vault_of_copies(root: Path) -> None:
@@ -481,13 +482,13 @@ def test_a_note_deleted_since_the_index_was_saved_is_in_no_pair_or_cluster_of_th
 
 
 def test_a_snapshot_reads_back_what_it_saved_and_finds_a_copy_by_its_band_keys() -> None:
-    from vaultkit_plugins._dupstate import Snapshot
+    from vaultkit_plugins.duplicates._snapshot import Snapshot
 
     np = mh._numpy()
     texts = [DRAFT, EDITED, SAME_TOPIC, CLOSING]
     shingles = [mh.shingles(mh.words(t)) for t in texts]
     sig, owner = mh.signatures(shingles)
-    units = [Unit((f"h{i}", f"n{i}.md", 3), f"n{i}.md", (3, 4), mh.distinct(sh), sig[owner == i])
+    units = [Unit((f"h{i}", f"n{i}.md", 3), f"n{i}.md", (3, 4), distinct(sh), sig[owner == i])
              for i, sh in enumerate(shingles)]
     index = Index(0.7)
     index.build(units)
@@ -511,15 +512,17 @@ def test_the_written_out_constants_are_the_draws_they_name() -> None:
     (importing it cost every hook 9 ms): a wrong digit changes every signature."""
     import numpy as np
 
-    from vaultkit_plugins import _constants
+    from vaultkit_plugins.duplicates import _constants
+    from vaultkit_plugins.summaries._constants import WORD_MULTIPLIERS
+    from vaultkit_plugins.text.arrays import array
 
     rng = np.random.default_rng(20261123)
     a = rng.integers(1, 2**63, size=mh.PERMS, dtype=np.uint64) | np.uint64(1)
     b = rng.integers(0, 2**63, size=mh.PERMS, dtype=np.uint64)
     words = np.random.default_rng(20261125).integers(1, 2**63, size=66, dtype=np.uint64) | np.uint64(1)
-    assert np.array_equal(_constants.array(_constants.MINHASH_A), a)
-    assert np.array_equal(_constants.array(_constants.MINHASH_B), b)
-    assert np.array_equal(_constants.array(_constants.WORD_MULTIPLIERS), words)
+    assert np.array_equal(array(_constants.MINHASH_A), a)
+    assert np.array_equal(array(_constants.MINHASH_B), b)
+    assert np.array_equal(array(WORD_MULTIPLIERS), words)
     mh._numpy()
     assert np.array_equal(mh._PARAMS[0], a) and mh._PARAMS[0].dtype == np.uint64
 

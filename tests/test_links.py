@@ -11,7 +11,7 @@ import pytest
 from linkserver import LinkServer, closed_port, loopback_only
 from vaultkit.config import NetConfig
 from vaultkit.net import HttpClient, host_allowed
-from vaultkit_plugins._links import LinkResult, cacheable, check_links
+from vaultkit_plugins.citations._links import LinkResult, cacheable, check_links
 
 
 def check_one(url: str, client: HttpClient) -> LinkResult:

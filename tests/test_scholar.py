@@ -12,11 +12,11 @@ from linkserver import loopback_only
 from vaultkit.cache import Cache
 from vaultkit.config import NetConfig
 from vaultkit.net import HttpClient
-from vaultkit_plugins import _scholar
-from vaultkit_plugins._refs import _reference
-from vaultkit_plugins._refs_model import Reference
-from vaultkit_plugins._scholar import FOUND_TTL, MISSING_TTL, RateLimiter, checkable, verify
-from vaultkit_plugins._scholar_apis import parse_arxiv, surname
+from vaultkit_plugins.citations import _scholar
+from vaultkit_plugins.text.references import _reference
+from vaultkit_plugins.text.reference_types import Reference
+from vaultkit_plugins.citations._scholar import FOUND_TTL, MISSING_TTL, RateLimiter, checkable, verify
+from vaultkit_plugins.citations._scholar_apis import parse_arxiv, surname
 
 SEEDS = {  # as written in ../shared/seeds
     "hoffmann": "Hoffmann, J., Borgeaud, S., Mensch, A., Buchatskaya, E., Cai, T., Rutherford, E., ... & Sifre, L. (2022). "

@@ -11,10 +11,10 @@ import pytest
 
 from llmserver import LlmServer
 from support import CORPUS, by_path, note_findings, note_of, run_json, snapshot, write_note
-from vaultkit_plugins._faithful import new_names, new_numbers, rejection
-from vaultkit_plugins._sentences import sentences
-from vaultkit_plugins._summarize import size
-from vaultkit_plugins.summaries import plain
+from vaultkit_plugins.summaries._faithful import new_names, new_numbers, rejection
+from vaultkit_plugins.text.sentences import sentences
+from vaultkit_plugins.summaries._lexrank import size
+from vaultkit_plugins.text.quoting import plain
 
 VK = Callable[..., tuple[int, str, str]]
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaultkit_plugins._summarize import centrality, pick, size
+from vaultkit_plugins.summaries._lexrank import centrality, pick, size
 
 SECTION = [
     "Scaling laws predict that loss falls as a power law in compute, data and parameters.",
@@ -65,7 +65,8 @@ def test_the_unregistered_pass_summarises_an_answer_and_its_long_section_under_t
     """Through the renderer: a callout after the answer and one under its long section's heading."""
     from support import render
     from vaultkit.passes import Registered
-    from vaultkit_plugins.summaries import SummariesPass, plain
+    from vaultkit_plugins.summaries import SummariesPass
+    from vaultkit_plugins.text.quoting import plain
 
     body = " ".join(SECTION * 4)  # a long section (over 150 words)
     raw = f"# Notes\n\n> [!ai]+ Answer\n> Intro line about scaling laws and compute.\n>\n> ## Where scaling stands\n> {body}\n".encode()
@@ -86,7 +87,7 @@ def _reference_words(text: str) -> list[tuple[str, str]]:
     out), and overlapping pairs of characters of the scripts written without spaces."""
     import re
 
-    from vaultkit_plugins._summarize import _DENSE_RANGES
+    from vaultkit_plugins.summaries._lexrank import _DENSE_RANGES
 
     dense = "[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _DENSE_RANGES) + "]"
     text = re.sub(r"https?://[^\s\x00]+", " ", text)
@@ -103,7 +104,7 @@ def test_encoding_all_sentences_at_once_gives_each_sentence_its_own_words(senten
     be counted in its own sentence, one id per word, and `size` must count what it finds."""
     from collections import Counter
 
-    from vaultkit_plugins._summarize import encode
+    from vaultkit_plugins.summaries._lexrank import encode
 
     encoded = encode(sentences)
     assert len(encoded.sizes) == len(sentences)
@@ -125,7 +126,7 @@ def test_encoding_all_sentences_at_once_gives_each_sentence_its_own_words(senten
 def test_character_tables_built_from_whole_strings_match_each_characters_own_answer() -> None:
     """The tables are built with a regex and block-wise `lower()` (fast enough for an editor hook);
     every BMP character must get what `str.isalnum()` and its own `lower()` say."""
-    from vaultkit_plugins._summarize import _DENSE_RANGES, _LETTER, _OTHER, _PACKED, _STOP, _character_tables
+    from vaultkit_plugins.summaries._lexrank import _DENSE_RANGES, _LETTER, _OTHER, _PACKED, _STOP, _character_tables
 
     kind, lower, _ = _character_tables()
     for code in range(0x10000):

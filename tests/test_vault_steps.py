@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from vaultkit.cache import Cache, StateStore
-from vaultkit.summaries import Summaries
+from vaultkit.pipeline.summaries_view import Summaries
 
 
 def test_summaries_are_read_only_when_asked_for_and_all_at_once_when_iterated() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -102,6 +103,32 @@ def merge(first: PassResult, second: PassResult) -> PassResult:
                       {**first.properties, **second.properties}, first.summary, first.cacheable and second.cacheable)
 
 
+def validate(result: object, note: Note) -> None:
+    """Refuse what a pass returns unless vaultkit can report and render all of it."""
+    if not isinstance(result, PassResult):
+        raise TypeError(f"analyze() returned {type(result).__name__}, not PassResult")
+    for f in result.findings:
+        if not isinstance(f, Finding) or not isinstance(f.kind, str) or f.severity not in SEVERITIES:
+            raise TypeError(f"bad finding {f!r}: needs a str kind and severity error|warning|info")
+        if type(f.line) is not int or type(f.end_line) is not int or not isinstance(f.message, str):
+            raise TypeError(f"bad finding {f!r}: line and end_line must be int, message str")
+        json.dumps(dict(f.data))  # data goes into --json as it is
+    targets = set(note.targets)
+    for d in result.displays:
+        if not isinstance(d, Display) or (d.target not in targets and d.target is not None) \
+                or not isinstance(d.body, str) or not isinstance(d.title, str):
+            raise TypeError(f"bad display {d!r}: needs one of note.targets (or None) and str body/title")
+        first, last = (d.target.line, d.target.end_line) if d.target is not None else (1, len(note.lines))
+        if type(d.line) is not int or (d.line and not first <= d.line <= last) or (d.target is None and not d.line):
+            raise TypeError(f"bad display {d!r}: line must be 0 or a line of its target (a line of the note without one)")
+    if not isinstance(result.properties, Mapping):
+        raise TypeError("properties must be a mapping")
+    for key, value in result.properties.items():
+        if not isinstance(key, str) or not (isinstance(value, (str, int, float, bool)) or (
+                isinstance(value, list) and all(isinstance(v, str) for v in value))):
+            raise TypeError(f"property {key!r}: keys are str, values str/int/float/bool or a list of str")
+
+
 @dataclass(frozen=True)
 class Context:
     """What a pass may know about the run; passes never read files or print."""
@@ -194,6 +221,12 @@ class Registered:
         """The first line of the pass's docstring, for `vaultkit passes`."""
         doc = (type(self.impl).__doc__ or getattr(self.impl, "__doc__", "") or "").strip()
         return doc.splitlines()[0] if doc else ""
+
+
+def pass_error(p: Registered, exc: BaseException) -> Finding:
+    """The finding that stands in for a pass that raised."""
+    return Finding("pass-error", "error", 1, 1, f"pass {p.name} ({p.source}) failed: {type(exc).__name__}: {exc}",
+                   {"pass": p.name, "source": p.source}, "vaultkit")
 
 
 def discover() -> list[Registered]:

@@ -1,13 +1,46 @@
-"""Reports -> the --json contract and the human summary; formatting only, no printing."""
+"""What happened to each note (`NoteReport`), and reports -> the --json contract and the human
+summary; formatting only, no printing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 from vaultkit import __version__
 from vaultkit.passes import SEVERITIES
-from vaultkit.pipeline import NoteReport
+
+
+@dataclass
+class NoteReport:
+    """What happened to one note; `as_json` is the --json contract's note object."""
+
+    path: str
+    status: str = "ok"  # ok | skipped | error
+    error: str = ""
+    written: bool = False
+    changed: bool = False  # the note's bytes differ from vaultkit's output (written unless --dry-run)
+    targets: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    diff: str = ""
+    digest: str = ""  # hash of the note's bytes once vaultkit is done with it (not in --json)
+    cached: dict[str, Any] | None = None  # targets/findings in the lines of the written file
+    summaries: dict[str, Any] = field(default_factory=dict)  # per pass with a vault step (not in --json)
+    text_hash: str = ""  # of the human text the summaries were made from: what they depend on (not in --json)
+    retry: bool = False  # a pass's result was a stopgap: process the note again next run (not in --json)
+    vault_results: dict[str, Any] = field(default_factory=dict)  # the vault results applied, as JSON (not in --json)
+    held: bool = False  # not written: its vault results were unknown; the vault step's pass writes it (not in --json)
+
+    def as_json(self) -> dict[str, Any]:
+        """The contract's shape: path, status, error (when not ok), written, targets, findings."""
+        out: dict[str, Any] = {"path": self.path, "status": self.status}
+        if self.status != "ok":
+            out["error"] = self.error
+        out.update(written=self.written, changed=self.changed, targets=self.targets, findings=self.findings)
+        if self.diff:
+            out["diff"] = self.diff
+        return out
+
 
 RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}  # error=0 is the most severe
 

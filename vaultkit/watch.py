@@ -30,7 +30,8 @@ from vaultkit.cache import Cache, cache_path
 from vaultkit.config import Config
 from vaultkit.lock import VaultLock
 from vaultkit.passes import Registered
-from vaultkit.pipeline import NoteReport, RunOptions, Runner, files_for, iter_reports
+from vaultkit.pipeline import RunOptions, Runner, files_for, iter_reports
+from vaultkit.report import NoteReport
 from vaultkit.schedule import Schedule
 from vaultkit.text import digest
 from vaultkit.vault import NoteFile

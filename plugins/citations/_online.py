@@ -7,9 +7,10 @@ from typing import Any, Sequence
 
 from vaultkit import Finding
 
-from ._idents import url_problem
+from vaultkit_plugins.text.reference_types import Reference
+
+from ._identifiers import url_problem
 from ._links import LinkResult, cacheable, check_links
-from ._refs_model import Reference
 from ._scholar import checkable, verify
 
 # Metadata verdicts (issue 3). Offline a reference is never called fabricated: verify runs online only.

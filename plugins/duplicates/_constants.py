@@ -1,9 +1,7 @@
-"""Fixed random constants, written out: drawing them from numpy.random at run time imported it
-(9 ms of every editor hook). `tests/test_duplicates.py` checks them against the draws they came from."""
+"""MinHash's fixed random constants, written out: drawing them from numpy.random at run time imported
+it (9 ms of every editor hook). `tests/test_duplicates.py` checks them against the draws they came from."""
 
 from __future__ import annotations
-
-from typing import Any
 
 # MinHash multipliers (odd): numpy.random.default_rng(20261123), 64 integers in [1, 2**63) | 1
 MINHASH_A = (
@@ -34,25 +32,3 @@ MINHASH_B = (
     "103b58e9d3205a4fcdc21b087743c076eb568bee93d653213b6482889619291e9a01f8e0a5354026e239991eef4cf75a"
     "1c0c2efbf629d045eedeadfe2427eb3fb570ff18ff24012b32989d1bc2458e32"
 )
-
-# word hashing (summaries): default_rng(20261125), 66 integers in [1, 2**63) | 1
-WORD_MULTIPLIERS = (
-    "edf59f36fb33712dabeb8c10f961c2046f3712efc15b9d2763660522b11fc457c57daf1524fe741d8530ae99a7457f01"
-    "f19b4cb11eb90640054176429d3684645da27bb0f941e363df06d24f91e2d4153d1072b873884f039974ff3d0f025d65"
-    "8131d90808196a6449b6426de7a7350a8b1825a8a328b047b51514a4bb4d1c010195c025003420610d1590a4fb21110e"
-    "33dd60879e7af7050dc966686bfc672a136ddf0130f8347e6189498c00bed567c59fcff0c32ba82ae91183cef8b2b439"
-    "2ddaaba9ada027325f480569f746fc5109ea2cd1b458392f41baa356e9521568e7498d4c92523d24bd4332ae65e5346b"
-    "97d3a67bf2e41d3d27e3bbbf92d4d70ac9f7ec745eced6558db401b142dafe21239ef3c6871c5429dfea33f2b3a6cb3b"
-    "11538fc524139d4a37729c136131887a6f0c460761365f4b9be25f36a40c5d6a5f88fd38e24168736f7fe9acb3f7941a"
-    "5fed195813d9a61d3d5b7f1146d7965f476dabe394ea293fb1834adda9b6e54495fd1685063300337f5be397e1abb46c"
-    "47b33bd60e68994cd94d6300d461a31089963516b51e811f45abc3de5887344dcd147aa3bec5a07889919eafecb35c43"
-    "0d076f9f79fdcf4ab9fc7a0fc47aeb34e52480ecb73f9d01eb8f15985674ff3231a2dec33427fb632974a7a26fbfd31e"
-    "1be1a11133adc057fb867c05ca59693f316f6922e9dff45c71cec851179fc24b1967f9439369e81b6d6db893cd606020"
-)
-
-
-def array(hex_digits: str) -> Any:
-    """The constants as a uint64 numpy array (little-endian in the text)."""
-    import numpy
-
-    return numpy.frombuffer(bytes.fromhex(hex_digits), dtype="<u8").astype(numpy.uint64)

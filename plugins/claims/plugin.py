@@ -9,10 +9,11 @@ from typing import Any, Mapping
 
 from vaultkit import Context, Display, Finding, Note, PassResult, Target, line_ref
 
+from vaultkit_plugins.text.quoting import escape
+from vaultkit_plugins.text.references import has_citation, may_have_citation, parse
+from vaultkit_plugins.text.sentences import Sentence, is_english, sentences
+
 from ._facts import conflicts, context, numeric_facts
-from ._md import escape
-from ._refs import has_citation, may_have_citation, parse
-from ._sentences import Sentence, is_english, sentences
 from ._worthy import THRESHOLD, can_score, is_short, score
 
 OPTIONS = {"threshold": THRESHOLD, "llm": False}

@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 from vaultkit import Note, Target
 
-from ._refs import prose_rows, prose_span
-from ._sentences import LIST_ITEM
+from .prose import prose_rows, prose_span
+from .sentences import LIST_ITEM
 
 
 class Unit(NamedTuple):

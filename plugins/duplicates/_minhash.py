@@ -11,13 +11,15 @@ shares a near-identical window with it; the exact check then scores containment.
 
 from __future__ import annotations
 
-import os
 import re
 import zlib
 from typing import TYPE_CHECKING, Any, Sequence
 
-from ._constants import MINHASH_A, MINHASH_B, array
-from ._refs import MARKERS
+from vaultkit_plugins.text import arrays
+from vaultkit_plugins.text.arrays import array
+from vaultkit_plugins.text.references import MARKERS
+
+from ._constants import MINHASH_A, MINHASH_B
 
 if TYPE_CHECKING:
     import numpy as np
@@ -50,24 +52,17 @@ def words(text: str) -> list[str]:
     return out
 
 
-_np: Any = None
 _FULL = (1 << 64) - 1
 _PARAMS: Any = None
 
 
 def _numpy() -> Any:
-    """numpy and the hash parameters, imported on first use (a run without this pass never pays)."""
-    global _np, _PARAMS
-    if _np is None:
-        # One BLAS thread: the matrices here are small, and OpenBLAS's idle worker threads spin
-        # on the cores the run's other processes use (LexRank ran 6x slower with them).
-        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(name, "1")
-        import numpy
-
+    """numpy, with the hash parameters made on first use (a run without this pass never pays)."""
+    global _PARAMS
+    np = arrays.numpy()
+    if _PARAMS is None:
         _PARAMS = (array(MINHASH_A), array(MINHASH_B))
-        _np = numpy
-    return _np
+    return np
 
 
 _CACHE: dict[str, int] = {}
@@ -213,22 +208,6 @@ def candidate_pairs(keys: "np.ndarray", owner: "np.ndarray", cap: int = 64) -> s
                 for y in range(x + 1, len(members)):
                     pairs.add((members[x], members[y]))
     return pairs
-
-
-def run_starts(ordered: "np.ndarray") -> "np.ndarray":
-    """True where a sorted array's run of equal values starts."""
-    np = _numpy()
-    out = np.empty(len(ordered), dtype=bool)
-    out[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=out[1:])
-    return out
-
-
-def distinct(values: "np.ndarray") -> "np.ndarray":
-    """`np.unique` of a flat array, without its check for masked arrays (which imports numpy.ma at
-    each start of an editor hook)."""
-    ordered = _numpy().sort(values)
-    return ordered[run_starts(ordered)]
 
 
 def overlap(a: "np.ndarray", b: "np.ndarray") -> tuple[float, float]:

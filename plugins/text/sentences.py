@@ -16,12 +16,13 @@ from typing import Any, Callable, NamedTuple
 
 from vaultkit import Note, Target
 
-from ._refs import _ENTRY, is_list_head, prose_rows
+from .prose import prose_rows
+from .references import ENTRY, is_list_head
 
 _TASK_BOX = re.compile(r"^\[[ xX/-]\]\s*")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _ITEM_START = frozenset("-*+0123456789")
-LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")  # a list marker (shared with `_units`)
+LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")  # a list marker (shared with `units`)
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _PROTECT = re.compile(r"`[^`\n]+`|https?://\S+|\b(?:e\.g|i\.e|et al|vs|cf|ca|approx|Corp|Inc|Ltd|No|Fig|c)\.(?=\s)")
 _DOT = "\u2024"  # stands in for a dot pysbd must not split at; put back afterwards
@@ -101,7 +102,7 @@ def blocks(note: Note, target: Target) -> list[list[tuple[int, str]]]:
         if not heading and is_list_head(stripped):  # `Citations:`
             break  # a reference list runs to the end of the target
         if (not stripped or heading or stripped.startswith("[!")
-                or ("[" in stripped[:6] and _ENTRY.match(text))):
+                or ("[" in stripped[:6] and ENTRY.match(text))):
             if current:
                 out.append(current)
             current = []

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from ._refs import MARKERS
+from vaultkit_plugins.text.references import MARKERS
+
 from ._worthy_model import features, load, logit
 
 THRESHOLD = 2.0  # the score at which a sentence counts as a claim (the model's cut)

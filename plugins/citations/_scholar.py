@@ -25,8 +25,9 @@ from urllib.parse import urlencode
 
 from vaultkit.net import HttpClient, NetError
 
+from vaultkit_plugins.text.reference_types import Reference
+
 from . import _scholar_apis as apis
-from ._refs_model import Reference
 from ._scholar_apis import Call, Record
 
 DAY = 24 * 3600

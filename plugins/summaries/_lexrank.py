@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple, Sequence
 
-from . import _minhash as mh
-from ._constants import WORD_MULTIPLIERS, array
+from vaultkit_plugins.text.arrays import array, numpy, run_starts
+
+from ._constants import WORD_MULTIPLIERS
 
 DAMPING = 0.85
 # Scripts written without spaces between words: Han, kana, Thai, Lao, Burmese, Khmer.
@@ -53,7 +54,7 @@ def _character_tables() -> tuple[Any, Any, Any]:
     """Class and lower case of every BMP character, and the hashing multipliers (built once)."""
     global _tables
     if _tables is None:
-        np = mh._numpy()
+        np = numpy()
         # Whole-string operations, not a Python call per character: an editor hook builds these.
         chars = np.arange(0x10000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
         kind = np.where(_to_codes(np, _NOT_ALNUM.sub("\x00", chars)) != 0, _LETTER, _OTHER).astype(np.uint8)
@@ -94,7 +95,7 @@ def encode(sentences: Sequence[str]) -> Encoded:
     per word: lower-cased runs of letters and digits (URLs left out) and, where a script has no
     spaces, overlapping character pairs (the usual unit for Chinese and Japanese search). A word's
     id comes from a fixed hash of its characters, so ids and their order are the same in every run."""
-    np = mh._numpy()
+    np = numpy()
     kind_of, lower_of, mult = _character_tables()
     n = len(sentences)
     joined = _END.join(sentences) + _END
@@ -142,9 +143,9 @@ def encode(sentences: Sequence[str]) -> Encoded:
     keys = np.concatenate((word_hash, pair_hash)) >> bits << bits
     keys |= np.concatenate((word_sentence, np.searchsorted(ends, pair))).astype(np.uint64)
     keys.sort()
-    at_pair = np.flatnonzero(mh.run_starts(keys))
+    at_pair = np.flatnonzero(run_starts(keys))
     unique = keys[at_pair]
-    word_id = np.cumsum(mh.run_starts(unique >> bits)) - 1
+    word_id = np.cumsum(run_starts(unique >> bits)) - 1
     sentence = (unique & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
     count = np.empty(len(at_pair), dtype=np.int64)
     count[:-1] = at_pair[1:] - at_pair[:-1]
@@ -157,7 +158,7 @@ def encode(sentences: Sequence[str]) -> Encoded:
 def similarity(encoded: Encoded) -> Any:
     """The cosine similarity of every two sentences' TF-IDF vectors (IDF over these sentences; the
     diagonal 0): a target's matrix, whose blocks serve its sections."""
-    np = mh._numpy()
+    np = numpy()
     row, col, tf, vocabulary, sizes = encoded
     n = len(sizes)
     if not len(row):
@@ -179,7 +180,7 @@ def similarity(encoded: Encoded) -> Any:
 
 def rank(sim: Any) -> list[float]:
     """Each sentence's LexRank score from a `similarity` matrix (or a block of one); they sum to 1."""
-    np = mh._numpy()
+    np = numpy()
     n = len(sim)
     if n <= 2:
         return [1.0 / n] * n if n else []

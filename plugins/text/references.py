@@ -1,6 +1,6 @@
 """Find citation markers, reference entries, author-year mentions and URLs in a target's text.
 
-Shared by the citations pass and (later) the claims pass, so there is one citation parser.
+Shared by the citations, claims, summaries and duplicates passes, so there is one citation parser.
 Works on prose only: code, math, comments, inline code, wikilinks, markdown links,
 footnotes and task boxes are masked before anything is matched.
 """
@@ -12,9 +12,9 @@ import weakref
 from typing import Any
 
 from vaultkit import Note, Target
-from ._refs_model import Citations, Marker, Mention, Reference
+from .prose import non_prose, target_lines, unquote
+from .reference_types import Citations, Marker, Mention, Reference
 
-_QUOTE = re.compile(r"^[ ]{0,3}(?:>[ ]?)")
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _WIKILINK = re.compile(r"!?\[\[[^\]\n]*\]\]")
 _MD_LINK_TEXT = re.compile(r"!?\[([^\]\n]*)\]\((<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\"[^\"\n]*\")?\)")
@@ -29,7 +29,7 @@ _MARKER_BODY = r"\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*"
 _MARKER = re.compile(r"\[(" + _MARKER_BODY + r")\](?!\()")
 # Anything shaped like a marker, `[1](…)` too: what passes strip from a sentence before reading it.
 MARKERS = re.compile(r"\[" + _MARKER_BODY + r"\]")
-_ENTRY = re.compile(r"^\s*(?:[-*+]\s+)?\[(\d{1,3})\][.:]?\s+(?=\S)")
+ENTRY = re.compile(r"^\s*(?:[-*+]\s+)?\[(\d{1,3})\][.:]?\s+(?=\S)")
 # The headings a reference list goes under, in the languages AI answers come in.
 LIST_HEADS = frozenset((
     "citations sources references bibliography quellen referenzen literatur literaturverzeichnis fuentes "
@@ -91,41 +91,6 @@ def mask(line: str) -> str:
     return _MD_LINK_TEXT.sub(lambda m: " " * (len(m.group(1)) + 3) + m.group(2) + " ", line)
 
 
-def target_lines(note: Note, target: Target) -> list[tuple[int, str]]:
-    """The target's prose lines as (note line, text without quote markers), code and math blanked."""
-    first, rows = prose_rows(note, target)
-    return [(first + i, row) for i, row in enumerate(rows)]
-
-
-def prose_span(target: Target) -> tuple[int, int]:
-    """The note line of `prose_rows`' first row, and how many rows it gives (without making them)."""
-    if target.kind == "callout":
-        return target.line + 1, target.text.count("\n") + 1 if target.text else 0
-    return target.line, target.text.count("\n") + 1
-
-
-def prose_rows(note: Note, target: Target) -> tuple[int, list[str]]:
-    """`target_lines` as the first row's note line and the rows (no tuple per line: sentences read every line)."""
-    if target.kind == "callout":
-        first = target.line + 1
-        rows = target.text.split("\n") if target.text else []
-    else:  # a whole note: callouts inside it are read without their quote markers
-        first = target.line
-        rows = [_unquote(r) if ">" in r[:4] else r.rstrip("\r") for r in target.text.split("\n")]
-    for line in _non_prose(note):
-        if 0 <= line - first < len(rows):
-            rows[line - first] = ""
-    return first, rows
-
-
-def _non_prose(note: Note) -> set[int]:
-    out: set[int] = set()
-    if note.needs_structure:
-        for r in note.regions:
-            out.update(range(r.line, r.end_line + 1))
-    return out
-
-
 def following_list(note: Note, target: Target) -> list[tuple[int, str]]:
     """A reference list directly after the target (pasted answers often put `Citations:` there)."""
     n = len(note.lines)
@@ -136,40 +101,29 @@ def following_list(note: Note, target: Target) -> list[tuple[int, str]]:
         blanks += 1
     if i >= n:
         return []
-    first = _unquote(note.lines[i])
-    nxt = _unquote(note.lines[i + 1]) if i + 1 < n else ""
+    first = unquote(note.lines[i])
+    nxt = unquote(note.lines[i + 1]) if i + 1 < n else ""
     # `Citations:`, a heading in another language (`Quellen:`) or the first `[1] …` entry
-    head = _LIST_HEAD.match(first) or (len(first) <= 40 and first.rstrip().endswith((":", "：")) and _ENTRY.match(nxt))
-    if not (head or _ENTRY.match(first)):
+    head = _LIST_HEAD.match(first) or (len(first) <= 40 and first.rstrip().endswith((":", "：")) and ENTRY.match(nxt))
+    if not (head or ENTRY.match(first)):
         return []
     out: list[tuple[int, str]] = []
-    skip = _non_prose(note)
+    skip = non_prose(note)
     while i < n:
-        text = _unquote(note.lines[i])
+        text = unquote(note.lines[i])
         if (i + 1) in skip or text.lstrip().startswith("> [!"):
             break
         if not text.strip():
             j = i + 1
             while j < n and not note.lines[j].strip():
                 j += 1
-            if j < n and _ENTRY.match(_unquote(note.lines[j])):
+            if j < n and ENTRY.match(unquote(note.lines[j])):
                 i = j
                 continue
             break
         out.append((i + 1, text))
         i += 1
     return out
-
-
-def _unquote(line: str) -> str:
-    line = line.rstrip("\r\n")
-    if ">" not in line[:4]:  # the common case: not quoted at all
-        return line
-    while True:
-        m = _QUOTE.match(line)
-        if not m:
-            return line
-        line = line[m.end() :]
 
 
 _PARSED: weakref.WeakKeyDictionary[Note, dict[tuple[int, int, str], Citations]] = weakref.WeakKeyDictionary()
@@ -213,7 +167,7 @@ def _parse(note: Note, target: Target) -> Citations:
         urls += [(u, ln) for u in find_urls(masked)]
         idents += [("arxiv", a, ln) for a in arxiv_ids(masked)] + [("doi", d, ln) for d in dois(masked)]
         typos += [(t, ln) for t in scheme_typos(masked)]
-        m = _ENTRY.match(text)
+        m = ENTRY.match(text)
         if m and not _MARKER_ONLY.match(text):
             close()
             number = int(m.group(1))

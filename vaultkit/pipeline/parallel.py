@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Callable
 from vaultkit.cache import Cache
 
 if TYPE_CHECKING:
-    from vaultkit.pipeline import NoteReport, Runner
+    from vaultkit.report import NoteReport
     from vaultkit.vault import NoteFile
+
+    from .runner import Runner
 
 _RUNNER: Runner | None = None
 CHUNK = 64  # notes per task: few enough round trips, small enough for a steady progress bar

@@ -15,8 +15,10 @@ import struct
 from dataclasses import dataclass
 from typing import Any, Hashable, Iterable, Mapping
 
+from vaultkit_plugins.text.arrays import distinct
+
 from . import _minhash as mh
-from ._dupindex import Index
+from ._index import Index
 
 _MAGIC = b"vaultkit-duplicates-2\n"
 Key = tuple[str, str, int]  # (text hash, note path, line), as the pass keys its units
@@ -72,7 +74,7 @@ class Snapshot:
         while len(frontier):
             reached[frontier] = True
             ends = pairs[reached[pairs[:, 0]] | reached[pairs[:, 1]]].ravel()
-            frontier = mh.distinct(ends[~reached[ends]])
+            frontier = distinct(ends[~reached[ends]])
         keep = reached[pairs[:, 0]]  # (both ends of such a pair are reached)
         out: dict[Hashable, dict[Hashable, tuple[float, float]]] = {}
         for (a, b), (c, j) in zip(pairs[keep].tolist(), scores[keep].tolist()):

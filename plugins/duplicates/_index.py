@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Hashable, Iterable, Sequence
 
+from vaultkit_plugins.text.arrays import distinct
+
 from . import _minhash as mh
 
 
@@ -156,7 +158,7 @@ class Index:
             found.append(np.nonzero(hit)[0] + self._sorted_upto)
         if not found:
             return []
-        rows = mh.distinct(np.concatenate(found))
+        rows = distinct(np.concatenate(found))
         return rows[self._alive[rows]].tolist()
 
     def _check(self, a: Unit, b: Unit) -> bool:

@@ -14,8 +14,9 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-from ._minhash import _numpy
-from ._summarize import size
+from vaultkit_plugins.text.arrays import numpy
+
+from ._lexrank import size
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CASED = "A-Za-zÀ-ÖØ-öø-ɏͰ-ϿЀ-ӿ"  # Latin, Greek, Cyrillic: the scripts where a capital can mark a name
@@ -83,7 +84,7 @@ def languages(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    _numpy()  # numpy first, with its thread settings
+    numpy()  # numpy first, with its thread settings
     import py3langid  # type: ignore[import-untyped]  # ships no type information
 
     return py3langid

@@ -16,10 +16,12 @@ from typing import Any, Hashable, Mapping
 
 from vaultkit import Context, Display, Finding, Note, PassResult
 
+from vaultkit_plugins.text.arrays import distinct
+from vaultkit_plugins.text.units import units
+
 from . import _minhash as mh
-from ._dupindex import Index, Unit
-from ._dupstate import Snapshot
-from ._units import units
+from ._index import Index, Unit
+from ._snapshot import Snapshot
 
 OPTIONS = {"threshold": 0.7, "min_words": 40, "max_links": 10}
 _LINK_UNSAFE = re.compile(r"[\[\]|#^\n]")
@@ -55,7 +57,7 @@ class DuplicatesPass:
         for (unit, words), sh, index in zip(kept, shingles, range(len(kept))):
             mine = sig[owner == index]
             rows.append([unit.kind, unit.line, unit.end_line, unit.heading, unit.target.id if unit.target else None,
-                         unit.anchor, _hash(words), _b64(mine), _b64(mh.distinct(sh))])
+                         unit.anchor, _hash(words), _b64(mine), _b64(distinct(sh))])
         return PassResult(summary={"units": rows})
 
     def combine(self, summaries: Mapping[str, Any], ctx: Context) -> Mapping[str, PassResult]:

@@ -15,34 +15,22 @@ from typing import Any, NamedTuple
 
 from vaultkit import Context, Display, Finding, Note, PassResult, Target
 
-from ._md import escape
-from ._refs import MARKERS
-from ._sentences import sentences
-from ._summarize import encode, pick, rank, script, similarity
-from ._units import units
+from vaultkit_plugins.text.quoting import EMBED, escape, plain
+from vaultkit_plugins.text.sentences import sentences
+from vaultkit_plugins.text.units import units
+
+from ._lexrank import encode, pick, rank, script, similarity
 
 OPTIONS = {"mode": "extractive", "min_words": 150, "budget": 60, "placement": "heading"}
 MODES = ("extractive", "llm")
 PLACEMENTS = ("heading", "target")  # under the section's heading, or after the target (its callout)
 UNSEGMENTED = ("Thai", "Lao")  # scripts that end sentences with a space, not a mark
 _NO_STOPS = re.compile("[\u0e00-\u0eff]")  # their letters
-_MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`|" + MARKERS.pattern)
-_EMBED = re.compile(r"!\[\[[^\]]*\]\]|!\[[^\]]*\]\([^)]*\)")  # an embedded image or note is no text
-_WIKILINK = re.compile(r"\[\[(?:[^\]|]*\|)?([^\]]*)\]\]")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:!?])")
 _PROMPT = (
     "Summarise the text below in at most {budget} words, in the language it is written in. Be "
     "faithful: use only what the text says, and add no facts, numbers or names that are not in it. "
     "Reply with only the summary, as plain sentences.\n\n{heading}{text}"
 )
-
-
-def plain(text: str) -> str:
-    """A sentence without its Markdown: emphasis, code ticks, citation markers, link syntax."""
-    text = _WIKILINK.sub(r"\1", _EMBED.sub("", text))
-    text = _LINK.sub(r"\1", text)
-    return _SPACE_BEFORE_STOP.sub(r"\1", " ".join(_MARKUP.sub("", text).split()))  # "described in [12]." -> "in."
 
 
 class Unit(NamedTuple):
@@ -123,7 +111,7 @@ def _units(note: Note, min_words: int, under_heading: bool, lookups: Any = None)
     for target in whole or note.targets:
         if (len(target.text) + 1) // 2 < min_words:  # a word takes two characters, its space included
             continue
-        sents = [s for s in sentences(note, target, lookups=lookups) if s.text and not _EMBED.fullmatch(s.text)]
+        sents = [s for s in sentences(note, target, lookups=lookups) if s.text and not EMBED.fullmatch(s.text)]
         texts = [s.text for s in sents]
         encoded = encode(texts)
         lengths = encoded.sizes

@@ -8,10 +8,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from vaultkit import Context, Display, Finding, Note, PassResult, Target
-from ._idents import arxiv_date, arxiv_problem, doi_problem, url_problem
-from ._md import escape
-from ._refs import may_cite, parse, source_line, target_lines
-from ._refs_model import Citations, Reference
+from vaultkit_plugins.text.prose import target_lines
+from vaultkit_plugins.text.quoting import escape
+from vaultkit_plugins.text.reference_types import Citations, Reference
+from vaultkit_plugins.text.references import may_cite, parse, source_line
+
+from ._identifiers import arxiv_date, arxiv_problem, doi_problem, url_problem
 
 SEVERITY = {
     "dangling-marker": "warning",

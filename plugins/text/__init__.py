@@ -1,0 +1,17 @@
+"""The text tools several passes share, and third-party passes may use: import from the modules.
+
+- `prose`: a target's lines as prose (quote markers off; code, math and comments blanked):
+  `target_lines`, `prose_rows`, `prose_span`, `non_prose`, `unquote`.
+- `references`: the one citation parser: `parse(note, target) -> Citations`, `has_citation`,
+  `may_cite`, `MARKERS`, `is_list_head`, `find_urls`, `dois`, `arxiv_ids`.
+- `reference_types`: what it finds: `Citations`, `Marker`, `Reference`, `Mention`.
+- `sentences`: sentences with the note line each starts on: `sentences(note, target)`, `Sentence`,
+  `language`, `is_english`.
+- `units`: heading sections, callouts and leads, each with where a callout about it goes: `units`, `Unit`.
+- `quoting`: text for a managed callout: `plain` (Markdown stripped), `escape` (Markdown made inert).
+- `arrays`: numpy imported on first use with one BLAS thread, and `run_starts`, `distinct`, `array`.
+
+Each is pure (no files, no network, no printing), and what it returns carries `note.lines` line
+numbers. Their output is part of the passes' results: a change here that changes what they return
+needs the version of every pass that uses it bumped.
+"""

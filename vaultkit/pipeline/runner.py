@@ -1,0 +1,346 @@
+"""Running passes over one note: read, parse, the passes, render, write — every failure isolated.
+
+`Runner` holds what a run needs (config, passes, cache, the undo journal) and gives each note a
+`NoteReport`. Running it over many notes is `run.py`'s job; vault steps are `vault_steps.py`'s.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from vaultkit import __version__
+from vaultkit.blocks import Structure
+from vaultkit.cache import Cache, StateStore
+from vaultkit.config import Config
+from vaultkit.errors import NoteError
+from vaultkit.note import Note, parse_note
+from vaultkit.passes import Context, Finding, PassResult, Registered, merge, pass_error, validate
+from vaultkit.render import PassOutput, Rendered, compose, property_name
+from vaultkit.report import NoteReport
+from vaultkit.text import digest, encode
+from vaultkit.vault import NoteFile
+from vaultkit.write import replace_note
+
+from .codec import finding_json, resolve, result_from_json, result_to_json, same_line, targets_json, vault_json
+from .focus import focused, restricted, results_at, splice
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run: mode, what to write, which notes."""
+
+    mode: str = "run"  # "run" or "clean"
+    dry_run: bool = False
+    diff: bool = False
+    offline: bool = False
+    files: tuple[Path, ...] = ()
+    jobs: int = 1  # the CLI passes 0 -> one per CPU
+    use_cache: bool = True
+    line: int | None = None  # `--line`: with one note, only the answer at this line of the file is worked on
+
+    @property
+    def writes(self) -> bool:
+        """--dry-run and --diff only show what would change."""
+        return not self.dry_run and not self.diff
+
+
+class Runner:
+    """Holds what a run needs (config, passes, cache) and processes notes one at a time."""
+
+    def __init__(self, vault: Path, config: Config, passes: Sequence[Registered], options: RunOptions,
+                 cache: Cache | None = None, installed: Sequence[str] = ()) -> None:
+        self.vault = vault
+        self.config = config
+        self.passes = [p for p in passes if not isinstance(p.impl, BaseException)]
+        self.broken = [p for p in passes if isinstance(p.impl, BaseException)]
+        self.options = options
+        self.cache = cache or Cache(None)
+        owned = None if options.mode == "clean" else frozenset(p.name for p in self.passes)
+        self.owned = owned
+        self.known = frozenset([*installed, *(p.name for p in passes)])
+        self.pending: list[tuple[str, Any]] = []  # pass results to cache, written in one transaction
+        # Set between a run's phases (forked workers inherit them): block structures parsed while
+        # collecting summaries, by text hash, and each note's results from vault steps, by path.
+        self.structures: dict[str, Structure] = {}
+        self.extras: dict[str, dict[str, PassResult]] = {}
+        self.vault_errors: list[Finding] = []
+        # Passes whose vault results a note written without them would lose (a big run's sweep, see
+        # with_vault_steps): such a note is held back until the vault step has run.
+        self.hold: frozenset[str] = frozenset()
+        self.memo: dict[str, Any] = {}  # pass results of the first phase, by cache key, for the second
+        self.run_id: int | None = None  # the undo journal's entry for this run, when it may write
+        # A long-running process (watch) keeps the stat cache's entries and the vault steps'
+        # summaries (by pass, then note) in memory, instead of reading every note's record again
+        # on each save.
+        self.entries: dict[str, tuple[int, int, str, str]] | None = None
+        self.vault_summaries: dict[str, dict[str, Any]] | None = None
+        # Results an online refresh will replace (the daemon writes offline results first): not
+        # recorded in the stat cache, so a run that stops before the refresh redoes the note.
+        self.provisional = False
+        self.journal = self.cache  # where the journal is kept (clean runs use no cache but keep one)
+        self.undo_rows: list[tuple[str, bytes, bytes]] = []  # written notes' previous bytes, not yet kept
+        self.undo_bytes = 0
+        self.undo_complete = True
+        # On a cold cache every lookup would miss (and a miss costs a read while other workers write).
+        self.lookups_pay = self.cache.has_results()
+        self._session: Any = None
+        self._session_pid = 0
+        self.fingerprint = digest(
+            __version__, options.mode, str(options.offline), repr(config.vaultkit),
+            json.dumps(config.passes, sort_keys=True, default=str),
+            *[f"{p.name}={p.version}" for p in self.passes],
+        )
+
+    def flush(self) -> None:
+        """Write the pass results and the undo journal gathered so far to the cache."""
+        self.cache.put_results(self.pending)
+        self.pending = []
+        self._write_journal()
+
+    def _write_journal(self) -> None:
+        if self.run_id is not None:
+            self.journal.journal(self.run_id, self.undo_rows, self.undo_complete)
+            self.undo_rows = []
+
+    def _keep_for_undo(self, rel: str, before: bytes, after: bytes) -> None:
+        """Queue a written note's previous bytes for the journal, within `[undo] max_mb` (shared out
+        among worker processes); past it, the run is kept only in part."""
+        limit = self.config.undo.max_mb * 1e6 / max(self.options.jobs, 1)
+        if self.undo_bytes + len(before) > limit:
+            self.undo_complete = False
+            return
+        self.undo_bytes += len(before)
+        self.undo_rows.append((rel, before, after))
+        if len(self.undo_rows) >= 64:  # (a long run in one process: kept as it goes, not held in memory)
+            self._write_journal()
+
+    def context(self, p: Registered) -> Context:
+        """The context a pass sees: its own options, the offline flag, the config, network and lookups."""
+        cached = self.options.use_cache and self.cache.db is not None
+        return Context(self.vault, self.config.pass_options(p.name), self.options.offline, self.config,
+                       self.session(), self.cache if self.options.use_cache else None,
+                       StateStore(self.cache, p.name, self.fingerprint) if cached else None)
+
+    def session(self) -> Any:
+        """The run's network session (None offline); a forked worker makes its own on first use."""
+        if self.options.offline:
+            return None
+        if self._session is None or self._session_pid != os.getpid():
+            from vaultkit.net import Session
+
+            self._session, self._session_pid = Session(self.config.net), os.getpid()
+        return self._session
+
+    def close(self) -> None:
+        """Release the network session."""
+        if self._session is not None and self._session_pid == os.getpid():
+            self._session.close()
+        self._session = None
+
+    def read(self, nf: NoteFile) -> tuple[NoteReport, bytes | None, os.stat_result | None]:
+        """Stat and read one note; bad input becomes a report, never an exception."""
+        report = NoteReport(nf.rel)
+        if nf.skip:
+            report.status, report.error = "skipped", nf.skip
+            return report, None, None
+        try:
+            st = os.stat(nf.path)
+            if st.st_size > self.config.vaultkit.max_bytes:
+                report.status, report.error = "skipped", (
+                    f"larger than max_bytes ({st.st_size} > {self.config.vaultkit.max_bytes} bytes) — "
+                    "raise [vaultkit] max_bytes to include it")
+                return report, None, st
+            return report, nf.path.read_bytes(), st
+        except OSError as exc:
+            report.status, report.error = "error", f"cannot read the note — {exc.strerror or exc}"
+            return report, None, None
+
+    def parse(self, nf: NoteFile, raw: bytes, report: NoteReport) -> Note | None:
+        """Parse, turning bad input into an error report."""
+        try:
+            return parse_note(raw, nf.rel, self.config.vaultkit, self.owned, self.known, self.structures)
+        except NoteError as exc:
+            report.status, report.error = "error", str(exc)
+            return None
+
+    def analyze(self, note: Note, only: Sequence[Registered] | None = None, record: dict[str, Any] | None = None,
+                scope: str = "") -> tuple[list[PassOutput], list[Finding], bool]:
+        """Run every note pass (or `only` these) on one note; a pass that raises becomes an error finding.
+
+        `record` collects what was computed, by cache key (a run's first phase hands it to the second).
+        """
+        outputs: list[PassOutput] = []
+        findings: list[Finding] = []
+        crashed = False
+        # A note without AI text or vaultkit's marks is only read by passes that look at every note.
+        bare = not note.targets and not note.blocks and not note.had_keys
+        for p in self.passes if only is None else only:
+            if p.is_vault_pass or (bare and not p.every_note):
+                continue
+            ctx = self.context(p)
+            key = digest(note.hash, p.name, p.version, json.dumps(ctx.options, sort_keys=True, default=str),
+                         str(self.options.offline), repr(self.config.vaultkit), repr(self.config.llm), *((scope,) if scope else ()))
+            # A pass whose answers come from the network is re-run (its lookups have their own cache).
+            reuse = self.options.use_cache and not (getattr(p.impl, "online", False) and not self.options.offline)
+            # This run's first phase already ran it (a pass with a vault step): never twice, cache or not.
+            cached = self.memo.get(key) or (self.cache.get_result(key) if reuse and self.lookups_pay else None)
+            result = result_from_json(cached, note) if cached is not None else None
+            if result is None:
+                try:
+                    result = p.impl.analyze(note, ctx)
+                    validate(result, note)
+                except (Exception, SystemExit) as exc:  # a crashing plugin is a finding, not a crash
+                    crashed = True
+                    findings.append(pass_error(p, exc))
+                    continue
+                if reuse and result.cacheable:
+                    self.pending.append((key, result_to_json(result)))
+                if record is not None:
+                    record[key] = result_to_json(result)
+            outputs.append(PassOutput(p.name, key[:12], result))
+        return outputs, findings, crashed
+
+    def collect(self, nf: NoteFile) -> tuple[str, Structure | None, dict[str, Any], dict[str, Any]]:
+        """A run's first phase, for passes with a vault step: their summaries of one note.
+
+        Returns the note's text hash, block structure and pass results too, so the second phase
+        neither parses it nor runs those passes again. A note that cannot be read or parsed yields
+        nothing (the second phase reports it).
+        """
+        report, raw, _ = self.read(nf)
+        note = self.parse(nf, raw, report) if raw is not None else None
+        if note is None:
+            return "", None, {}, {}
+        computed: dict[str, Any] = {}
+        outputs, _, _ = self.analyze(note, [p for p in self.passes if p.combines], computed)
+        summaries = {o.name: o.result.summary for o in outputs if o.result.summary is not None}
+        return note.hash, note.structure if note.needs_structure else None, summaries, computed
+
+    def _render(self, note: Note, extra: dict[str, PassResult], scope: str = ""
+                ) -> tuple[list[PassOutput], list[Finding], bool, Rendered]:
+        """The passes' outputs for a note, its vault results merged in, and the note rendered with them."""
+        outputs, pass_findings, crashed = self.analyze(note, scope=scope)
+        for name, result in extra.items():
+            result = resolve(result, note)
+            try:
+                validate(result, note)
+            except TypeError as exc:
+                pass_findings.append(Finding("pass-error", "error", 1, 1, f"pass {name} (vault step) failed: {exc}",
+                                             {"pass": name}, "vaultkit"))
+                continue
+            mine = next((i for i, o in enumerate(outputs) if o.name == name), None)
+            if mine is None:
+                outputs.append(PassOutput(name, digest(note.hash, name, size=6), result))
+            else:  # a note pass's vault step: one callout per target, not two
+                outputs[mine] = PassOutput(name, outputs[mine].input_hash, merge(outputs[mine].result, result))
+        return outputs, pass_findings, crashed, compose(note, outputs)
+
+    def process(self, nf: NoteFile, extra: dict[str, PassResult] | None = None,
+                note: Note | None = None, raw: bytes | None = None) -> NoteReport:
+        """Everything for one note, up to and including the write."""
+        report = NoteReport(nf.rel)
+        extra = {**self.extras.get(nf.rel, {}), **(extra or {})}
+        if note is None:
+            report, raw, _ = self.read(nf)
+            if raw is None:
+                return report
+            note = self.parse(nf, raw, report)
+            if note is None:
+                return report
+        assert raw is not None
+        findings: list[Finding] = [
+            Finding("pass-load-error", "error", 1, 1, f"pass {p.name} could not be loaded ({p.source}): {p.impl}",
+                    {"pass": p.name}, "vaultkit")
+            for p in self.broken if note.targets
+        ]
+        written_line: Callable[[int], int] = same_line  # clean writes exactly `note.lines`
+        if self.options.mode == "clean":
+            new_text = note.text
+            findings += [Finding("managed-block-edited", "warning", note.note_line(b.line), note.note_line(b.end_line),
+                                 f"the {b.pass_name} callout was edited by hand, so clean leaves it", {}, "vaultkit")
+                         for b in note.blocks if not b.intact]
+            crashed = False
+        else:
+            focus = focused(note, self.options.line) if self.options.line is not None else None
+            spliced = None
+            if focus is not None:  # `--line`: the passes see only the answer at the cursor
+                view = restricted(note, focus)
+                outputs, pass_findings, crashed, rendered = self._render(view, results_at(extra, focus), f"focus={focus.id}")
+                spliced = splice(note, focus, rendered)
+                if spliced is not None and any("\ue000" in d.body for o in outputs for d in o.result.displays):
+                    # line references name lines of the file as written, not of the one-answer rendering
+                    rendered = compose(view, outputs, where=spliced[1])
+                    spliced = splice(note, focus, rendered)
+            if spliced is None:
+                outputs, pass_findings, crashed, rendered = self._render(note, extra)
+                new_text, written_line = rendered.text, rendered.new_line
+            else:
+                new_text, written_line = spliced
+            report.summaries = {o.name: o.result.summary for o in outputs if o.result.summary is not None}
+            report.text_hash = note.hash
+            # (a note whose other answers were left as they were is not current: the next run redoes it)
+            report.retry = spliced is not None or any(not o.result.cacheable for o in outputs)
+            report.vault_results = vault_json(extra)
+            if note.targets and self.vault_errors:
+                pass_findings += self.vault_errors
+                report.retry = True
+            findings += pass_findings
+            for out in outputs:
+                findings += [_named(f, out.name) for f in out.result.findings]
+            findings += [Finding(
+                "glued-callout", "warning", t.line, t.line,
+                f"`[!{t.type}]` directly follows a quote, so Obsidian shows it as quote text, "
+                "not a callout — add a blank line before this line", {}, "vaultkit")
+                for t in (note.targets if spliced is None else (focus,)) if t is not None and t.glued]
+            findings += rendered.findings
+        findings.sort(key=_order)
+        report.targets = targets_json(note, note.file_line)
+        report.findings = [finding_json(f, note.file_line) for f in findings]
+        new = encode(new_text, note.decoded.bom)
+        report.changed = new != raw
+        report.digest = digest(new if self.options.writes else raw)
+        if report.changed and self.options.writes:
+            # What the cache keeps must describe the file as vaultkit leaves it.
+            report.cached = {"targets": targets_json(note, written_line),
+                             "findings": [finding_json(f, written_line) for f in findings]}
+        if report.changed and self.options.diff:
+            report.diff = unified_diff(nf.rel, raw, new)
+        if self.hold and nf.rel not in self.extras and (
+                any(b.pass_name in self.hold for b in note.blocks) or _has_keys_of(note, self.hold)):
+            report.held = True
+        if report.changed and self.options.writes and not crashed and not report.held:
+            try:
+                report.written = replace_note(nf.path, raw, new)
+            except NoteError as exc:
+                report.status, report.error = "error", str(exc)
+            if report.written and self.run_id is not None:
+                self._keep_for_undo(nf.rel, raw, new)
+        return report
+
+
+def _has_keys_of(note: Note, passes: frozenset[str]) -> bool:
+    """Does the file hold frontmatter keys of these passes (a vault step's property, with no callout)?"""
+    prefix = note.config.property_prefix
+    return note.had_keys and any(f"\n{prefix}{property_name(p, '')}".encode() in note.raw for p in passes)
+
+
+def _named(f: Finding, name: str) -> Finding:
+    if f.pass_name == name:
+        return f
+    return Finding(f.kind, f.severity, f.line, f.end_line, f.message, f.data, name)
+
+
+def _order(f: Finding) -> tuple[int, int, str, str]:
+    return (f.line, f.end_line, f.pass_name, f.kind)
+
+
+def unified_diff(rel: str, old: bytes, new: bytes) -> str:
+    """A unified diff of what a write would change."""
+    a = old.decode("utf-8", "replace").splitlines(keepends=True)
+    b = new.decode("utf-8", "replace").splitlines(keepends=True)
+    return "".join(difflib.unified_diff(a, b, f"a/{rel}", f"b/{rel}"))
