@@ -58,3 +58,18 @@ def test_the_service_files_in_the_readme_parse_and_run_the_daemon() -> None:
     assert " watch " in parser["Service"]["ExecStart"] and parser["Service"]["KillSignal"] == "SIGTERM"
     agent = plistlib.loads(plist.group(1).encode())
     assert agent["ProgramArguments"][1:3] == ["watch", "/Users/you/Notes"] and agent["RunAtLoad"] is True
+
+
+def test_the_text_tools_example_in_the_readme_runs() -> None:
+    """The README shows third-party passes how to reuse the shared text tools: its code must run."""
+    import re
+
+    from support import note_of
+
+    code = next(block for block in re.findall(r"```python\n(.*?)```", README, re.S) if "vaultkit_plugins.text" in block)
+    note = note_of("> [!ai]+ AI\n> The Danube is about 2,850 km long [2]. It flows through ten countries.\n"
+                   ">\n> [2] https://example.org/danube\n")
+    scope: dict[str, object] = {"note": note}
+    exec(compile(code, "README.md", "exec"), scope)
+    assert [s.text for s in scope["bare"]] == ["It flows through ten countries."]  # type: ignore[attr-defined]
+    assert [m.number for m in scope["cites"].markers] == [2]  # type: ignore[attr-defined]

@@ -1,6 +1,9 @@
 """vaultkit: find AI text in an Obsidian vault, check it, and write results back losslessly.
 
-This module names what plugin authors may import; everything else may change.
+This module names what plugin authors may import; everything else may change. The text tools the
+first-party passes share (sentences, the citation parser, units, Markdown stripping) are not part
+of it: they live with the passes, in `vaultkit_plugins.text`, which third-party passes may import
+too (the README's "Writing a third-party pass" says how); the core itself never imports a pass.
 """
 
 from __future__ import annotations
