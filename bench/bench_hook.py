@@ -1,6 +1,6 @@
 """Benchmark: the one-note editor hook, cold start to result, for a note a person just changed.
 
-Usage: python bench/bench_hook.py [--runs N] [--source] [--no-big] [CORPUS]
+Usage: python bench/bench_hook.py [--runs N] [--source] [--no-big] [--against PYTHON] [CORPUS]
 Two vaults, each copied to a temp folder and run once (so the duplicates pass has its index in
 the cache, as it would beside an editor): the sample vault, and CORPUS (default
 ../shared/corpora/obsidian-help, 6,300 notes) with the sample vault's six-answer note added.
@@ -15,6 +15,8 @@ Then, before each of N runs, a note is changed as a person would change it, and 
 Timings are with Python's bytecode cache, as an installed vaultkit starts; `--source` also times
 each sample-vault note without it (PYTHONDONTWRITEBYTECODE=1, no `__pycache__`: every module
 compiled from source, as in a sandbox that forbids writing bytecode), in alternating rounds.
+`--against PYTHON` times another checkout's vaultkit too (the Python of its venv), on vault copies
+and a cache of its own, alternating with this one run by run: an A/B of a change, in one run.
 """
 
 from __future__ import annotations
@@ -61,16 +63,24 @@ def edit_answer(note: Path, i: int) -> None:
     note.write_text(re.sub(r"performance gains( \(\d+\))?", f"performance gains ({i})", text, count=1), encoding="utf-8")
 
 
-def hook(vault: Path, note: Path, env: dict[str, str]) -> float:
+def hook(vault: Path, note: Path, env: dict[str, str], python: str = sys.executable) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "vaultkit", "run", str(vault), "--file", str(note), "--offline"],
+    subprocess.run([python, "-m", "vaultkit", "run", str(vault), "--file", str(note), "--offline"],
                    env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=vault.parent)
     return time.perf_counter() - start
 
 
-def prepare(vault: Path, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "vaultkit", "run", str(vault), "--offline", "--jobs", "0"], env=env,
+def prepare(vault: Path, env: dict[str, str], python: str = sys.executable) -> None:
+    subprocess.run([python, "-m", "vaultkit", "run", str(vault), "--offline", "--jobs", "0"], env=env,
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=vault.parent)
+
+
+def compile_other(python: str, env: dict[str, str]) -> None:
+    """Bytecode for another checkout's packages, wherever its venv finds them."""
+    where = subprocess.run([python, "-c", "import os, vaultkit, vaultkit_plugins as p; "
+                            "print(os.path.dirname(vaultkit.__file__)); print(os.path.dirname(p.__file__))"],
+                           env=env, check=True, capture_output=True, text=True, cwd=tempfile.gettempdir()).stdout.split()
+    subprocess.run([python, "-m", "compileall", "-q", *where], env=env, check=True, stdout=subprocess.DEVNULL)
 
 
 def report(label: str, times: dict[str, list[float]]) -> None:
@@ -86,6 +96,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--source", action="store_true", help="also time the sample vault's notes compiled from source")
     ap.add_argument("--no-big", action="store_true", help="leave out the 6,300-note vault")
+    ap.add_argument("--against", metavar="PYTHON", help="also time another checkout's vaultkit, alternating")
     ap.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -108,11 +119,29 @@ def main() -> None:
         if not args.no_big:
             cases.append((f"{Path(SIX).name}, an answer edited ({sum(1 for _ in big.rglob('*.md'))}-note vault)",
                           big, big / Path(SIX).name, edit_answer))
+        other: dict[Path, tuple[Path, dict[str, str]]] = {}  # this run's vault -> the other checkout's copy
+        if args.against:
+            compile_other(args.against, base)
+            for vault, env in envs.items():
+                copy = Path(tmp) / "against" / vault.parent.name / "vault"
+                shutil.copytree(vault.parent / "vault", copy)
+                other[vault] = copy, {**env, "VAULTKIT_CACHE_DIR": str(copy.parent / "cache")}
+                prepare(*other[vault], args.against)
         for label, vault, note, change in cases:
             env = envs[vault]
-            times: dict[str, list[float]] = {"bytecode": [], "source": []}
+            times: dict[str, list[float]] = {"bytecode": [], "source": [], "against": []}
+            if vault in other:  # A/B: this checkout and the other one, alternating
+                copy, other_env = other[vault]
+                twin = copy / note.relative_to(vault)
+                for i in range(args.runs * 2):
+                    if (i + i // 2) % 2 == 0:  # (changing which goes first)
+                        change(note, i)
+                        times["bytecode"].append(hook(vault, note, env))
+                    else:
+                        change(twin, i)
+                        times["against"].append(hook(copy, twin, other_env, args.against))
             kinds = ("bytecode", "source") if args.source and vault == small else ("bytecode",)
-            for i in range(args.runs * len(kinds)):
+            for i in range(0 if vault in other else args.runs * len(kinds)):
                 kind = kinds[(i + i // 2) % len(kinds)]  # alternate, changing which goes first
                 change(note, i)
                 if kind == "source":
@@ -122,6 +151,9 @@ def main() -> None:
                 else:
                     times[kind].append(hook(vault, note, env))
             report(f"{label} ({note.stat().st_size / 1000:.0f} KB)", times)
+            if times.get("against"):
+                ratio = statistics.median(times["bytecode"]) / statistics.median(times["against"])
+                print(f"  this / against: {ratio:.3f}")
 
 
 if __name__ == "__main__":
