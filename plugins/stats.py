@@ -18,6 +18,7 @@ class StatsPass:
     """Counts words, sentences and citation markers in each AI target."""
 
     version = "1"
+    featured_properties = ()  # its counts are written only with `[vaultkit] properties = "all"`
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:
         """One info finding and one callout per target; totals as properties."""

@@ -68,6 +68,7 @@ def test_the_callout_points_at_each_claims_line_in_the_written_file(tmp_path: Pa
 
 def test_two_notes_giving_one_subject_different_figures_conflict_both_ways(tmp_path: Path, vk: Vk) -> None:
     """Each place gets a warning naming the other; the callout links the other note."""
+    (tmp_path / ".vaultkit.toml").write_text('[vaultkit]\nproperties = "all"\n', encoding="utf-8")  # (the count too)
     write_note(tmp_path, "one.md", _answer("Groq's LPU architecture delivers 750-1,345 tokens/second on Llama models."))
     write_note(tmp_path, "two.md", _answer("Groq's LPU delivers 500 tokens/second on Llama models in benchmarks."))
     write_note(tmp_path, "three.md", _answer("Cerebras delivers 2,000 tokens/second on Llama models."))

@@ -14,6 +14,7 @@ from llmserver import REFUSAL, LlmServer, claims_reply, numbered
 from support import note_findings, write_note
 from vaultkit.cache import Cache
 from vaultkit.config import LlmConfig
+from vaultkit_plugins.text.quoting import renders_as
 from vaultkit.llm import ChatClient, LlmError, json_reply
 from vaultkit.net import HttpClient
 
@@ -266,9 +267,9 @@ def test_the_models_markdown_is_escaped_in_the_note(llm: LlmServer, vk: VK, tmp_
     findings = _run(vk, root, config)
     assert all(f["data"]["atomic"] == [hostile.strip()] for f in _kinds(findings, "claim"))
     callout = _callout(root)
-    assert r"\*\*bold\*\* \[\[link\]\] \#tag \%\%hidden\%\% \<b\>x\</b\> \> \[\!danger\] injected" in callout
-    for live in ("**bold**", "[[link]]", " #tag", "%%hidden", "<b>", "\n> [!danger]"):
-        assert live not in callout
+    row = next(line for line in callout.split("\n") if "bold" in line).removeprefix(">     - ")
+    assert renders_as(row, " ".join(hostile.split()))  # shown as the model wrote it, as plain text
+    assert "\n> [!danger]" not in callout
 
 
 def test_a_sentence_the_model_skipped_gets_no_atomic_claims(llm: LlmServer, vk: VK, tmp_path: Path) -> None:

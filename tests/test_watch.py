@@ -235,7 +235,8 @@ def _online_vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     loopback_only(monkeypatch)
     root = tmp_path / "vault"
     root.mkdir()
-    (root / ".vaultkit.toml").write_text("[net]\nallow_private = true\ntimeout = 10.0\n", encoding="utf-8")
+    (root / ".vaultkit.toml").write_text('[vaultkit]\nproperties = "all"\n[net]\nallow_private = true\ntimeout = 10.0\n',
+                                        encoding="utf-8")  # (every count: they show what was written when)
     return root
 
 

@@ -20,6 +20,7 @@ class VaultConfig:
     exclude: tuple[str, ...] = ()
     ai_key: str = "ai"
     property_prefix: str = "vaultkit_"
+    properties: str = "featured"  # "featured": the few keys each pass features; "all": every pass's counts
     max_bytes: int = 5_000_000  # larger notes are skipped, byte-identical
 
 
@@ -152,6 +153,8 @@ def parse_config(data: Mapping[str, Any], source: str = "<config>") -> Config:
         raise ConfigError(f"{source}: [vaultkit] callout_types is empty — name at least one type, e.g. [\"ai\"]")
     if not vk.property_prefix or not vk.property_prefix.replace("_", "").replace("-", "").isalnum():
         raise ConfigError(f"{source}: [vaultkit] property_prefix must be letters, digits, '_' or '-'")
+    if vk.properties not in ("featured", "all"):
+        raise ConfigError(f"{source}: [vaultkit] properties must be \"featured\" or \"all\", not {vk.properties!r}")
     if vk.max_bytes <= 0:
         raise ConfigError(f"{source}: [vaultkit] max_bytes must be positive")
     types = tuple(t.lower() for t in vk.callout_types)

@@ -1,13 +1,16 @@
-"""The one parser factory: every Markdown parse in vaultkit goes through `block_parser()`."""
+"""The parser factory: every Markdown parse in vaultkit goes through `block_parser()` (the note's
+structure) or `reading_parser()` (what Obsidian's Reading view shows, inline syntax included)."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # markdown-it is imported lazily: a one-note hook must start fast
     from markdown_it import MarkdownIt
     from markdown_it.rules_block import StateBlock
+    from markdown_it.rules_inline import StateInline
 
 COMMENT_TOKEN = "obsidian_comment"
 
@@ -62,4 +65,110 @@ def block_parser() -> MarkdownIt:
         {"alt": ["paragraph", "reference", "blockquote", "list"]},
     )
     md.core.ruler.disable(["inline", "text_join"], ignoreInvalid=True)
+    return md
+
+
+# Obsidian's inline syntax beyond CommonMark and GFM
+# (https://help.obsidian.md/Editing+and+formatting/Obsidian+Flavored+Markdown):
+# a tag is `#` after a space or the line's start, then letters, digits, `_`, `-`, `/`, not only digits;
+TAG = re.compile(r"#[\w/-]*[^\W\d][\w/-]*")
+# a block id is `^id` ending the block, after a space or alone.
+BLOCK_ID = re.compile(r"\^[A-Za-z0-9-]+[ \t]*$")
+
+
+def _wikilink(state: StateInline, silent: bool) -> bool:
+    """`[[note]]`, `[[note|alias]]` and `![[embed]]`: a link or an embed up to the next `]]`."""
+    pos = state.pos
+    embed = state.src.startswith("![[", pos)
+    start = pos + (3 if embed else 2)
+    if not (embed or state.src.startswith("[[", pos)):
+        return False
+    end = state.src.find("]]", start)
+    if end <= start or "\n" in state.src[start:end]:
+        return False
+    if not silent:
+        state.push("embed" if embed else "wikilink", "", 0).content = state.src[start:end]
+    state.pos = end + 2
+    return True
+
+
+def _pair(marker: str, name: str, open_to_end: bool = False):  # type: ignore[no-untyped-def]
+    """An inline rule for `marker…marker` spans (`==highlight==`, `%%comment%%`)."""
+
+    def rule(state: StateInline, silent: bool) -> bool:
+        pos = state.pos
+        if not state.src.startswith(marker, pos):
+            return False
+        start = pos + len(marker)
+        end = state.src.find(marker, start)
+        if end < 0 and open_to_end:  # an unclosed comment hides the rest (Obsidian)
+            end = state.posMax
+        elif end < 0 or (not open_to_end and (end == start or state.src[start].isspace()
+                                                or state.src[end - 1].isspace())):
+            return False
+        if not silent:
+            state.push(name, "", 0).content = state.src[start:end]
+        state.pos = min(end + len(marker), state.posMax)
+        return True
+
+    return rule
+
+
+def _tag(state: StateInline, silent: bool) -> bool:
+    """`#tag` after a space (or the start): a tag, which Obsidian shows as a link to a search."""
+    pos = state.pos
+    if state.src[pos] != "#" or (pos > 0 and not state.src[pos - 1].isspace()):
+        return False
+    m = TAG.match(state.src, pos)
+    if not m:
+        return False
+    if not silent:
+        state.push("tag", "", 0).content = m.group()[1:]
+    state.pos = m.end()
+    return True
+
+
+def _block_id(state: StateInline, silent: bool) -> bool:
+    """` ^id` at the end of a block, which Obsidian hides."""
+    pos = state.pos
+    if state.src[pos] != "^" or (pos > 0 and not state.src[pos - 1].isspace()):
+        return False
+    m = BLOCK_ID.match(state.src, pos)
+    if not m or m.end() != state.posMax:
+        return False
+    if not silent:
+        state.push("block_id", "", 0).content = m.group()[1:].strip()
+    state.pos = m.end()
+    return True
+
+
+@lru_cache(maxsize=1)
+def reading_parser() -> MarkdownIt:
+    """What Obsidian's Reading view makes of Markdown, as far as vaultkit's own text depends on it.
+
+    CommonMark with HTML, GFM tables, `~~` strikethrough, task lists and `http(s)://`/`www.`
+    autolinks, footnotes (inline `^[…]` too), `$…$`/`$$…$$` math, `%%` comments, and Obsidian's
+    wikilinks, embeds, `==highlights==`, tags and block ids. Tests render vaultkit's callouts with
+    it (quoted text must come out as the text), and so does the screenshot script.
+    """
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    from mdit_py_plugins.footnote import footnote_plugin
+    from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
+
+    md = MarkdownIt("commonmark", {"html": True})
+    md.enable(["table", "strikethrough"])
+    md.options["tasklists"] = True
+    # Obsidian's math: no space inside the dollars, and `$5 … $6` stays prices
+    md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False, double_inline=True)
+    md.use(footnote_plugin, inline=True)
+    md.use(gfm_autolink_plugin)
+    md.inline.ruler.disable("gfm_autolink_email")  # (Obsidian does not link a bare address)
+    md.block.ruler.before("fence", COMMENT_TOKEN, _obsidian_comment,
+                          {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.inline.ruler.before("link", "wikilink", _wikilink)
+    md.inline.ruler.before("emphasis", "comment", _pair("%%", "comment", open_to_end=True))
+    md.inline.ruler.before("emphasis", "highlight", _pair("==", "highlight"))
+    md.inline.ruler.push("tag", _tag)
+    md.inline.ruler.push("block_id", _block_id)
     return md

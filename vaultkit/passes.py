@@ -153,6 +153,9 @@ class NotePass(Protocol):
     # in its [passes.<name>] table are config errors
     # (optional) every_note = True — also analyse notes without AI text (most passes need not:
     # such notes are skipped, which keeps a run over a mostly human vault fast)
+    # (optional) featured_properties: tuple[str, ...] — the keys of `PassResult.properties` worth a
+    # place in the Properties panel; the others are written only with `[vaultkit] properties = "all"`
+    # (without it, every property is written)
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:
         """Return what this pass finds in `note` (its targets are `note.targets`)."""
@@ -205,6 +208,12 @@ class Registered:
     def combines(self) -> bool:
         """A note pass with a vault step (`combine`) over every note's summary."""
         return not self.is_vault_pass and callable(getattr(self.impl, "combine", None))
+
+    @property
+    def featured(self) -> frozenset[str] | None:
+        """The property keys the pass writes by default (`featured_properties`); None: all of them."""
+        keys = getattr(self.impl, "featured_properties", None)
+        return None if keys is None else frozenset(keys)
 
     @property
     def every_note(self) -> bool:

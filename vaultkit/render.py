@@ -25,6 +25,7 @@ class PassOutput:
     name: str
     input_hash: str
     result: PassResult
+    featured: frozenset[str] | None = None  # the property keys written by default (None: every one)
 
 
 @dataclass
@@ -61,7 +62,7 @@ def compose(note: Note, outputs: Sequence[PassOutput], where: Callable[[int], in
         where = where or Rendered("", [], inserted).new_line
         filled = [PassOutput(o.name, o.input_hash, PassResult(
             o.result.findings, tuple(Display(d.target, resolve_line_refs(d.body, where), d.title, d.line)
-                                     for d in o.result.displays), o.result.properties, o.result.summary))
+                                     for d in o.result.displays), o.result.properties, o.result.summary), o.featured)
             for o in outputs]
         lines = _with_blocks(note, filled, nl)[0]
     if splice is not None:
@@ -161,11 +162,15 @@ def _insert_blocks(lines: list[str], target: Target | None, line: int, blocks: l
 
 
 def _properties(note: Note, outputs: Sequence[PassOutput]) -> dict[str, Property]:
+    """The passes' properties as frontmatter keys: by default only those each pass features (the
+    Properties panel shows every key, so per-pass counts wait for `properties = "all"`)."""
     prefix = note.config.property_prefix
+    every = note.config.properties == "all"
     props: dict[str, Property] = {}
     for out in outputs:
         for key, value in sorted(out.result.properties.items()):
-            props[f"{prefix}{property_name(out.name, key)}"] = value
+            if every or out.featured is None or key in out.featured:
+                props[f"{prefix}{property_name(out.name, key)}"] = value
     return props
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from typing import Any
@@ -45,7 +46,8 @@ _STOP = set(
 class CitationsPass:
     """Checks citation markers, reference lists, identifiers and source lines in AI text."""
 
-    version = "2"
+    version = "3"
+    featured_properties = ("problems",)  # what the Properties panel shows by default
     options = OPTIONS
     online = True  # its results depend on the network: the pipeline does not cache them when online
 
@@ -79,7 +81,8 @@ class CitationsPass:
                 displays.append(Display(target, render(found), "Citations"))
         props: dict[str, int] = {}
         if note.targets:
-            props = {"references": total_refs, "markers": total_markers, "problems": len(findings)}
+            # (no `problems: 0` on every AI note: a property the Properties panel shows must say something)
+            props = {"references": total_refs, "markers": total_markers, **({"problems": len(findings)} if findings else {})}
         return PassResult(tuple(findings), tuple(displays), props)
 
 
@@ -238,5 +241,6 @@ def _source(note: Note, target: Target, threshold: float) -> list[Finding]:
 
 
 def render(findings: list[Finding]) -> str:
-    """One line per problem, for the managed callout."""
-    return "\n".join(f"- **{f.kind}**: {escape(f.message)}" for f in findings)
+    """One line per problem, for the managed callout (a message quotes the note and the network: it
+    is shown as written, entities decoded, and made inert)."""
+    return "\n".join(f"- **{f.kind}**: {escape(html.unescape(f.message))}" for f in findings)

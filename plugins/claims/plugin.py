@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 from vaultkit import Context, Display, Finding, Note, PassResult, Target, line_ref
 
-from vaultkit_plugins.text.quoting import escape
+from vaultkit_plugins.text.quoting import escape, quote
 from vaultkit_plugins.text.references import has_citation, may_have_citation, parse
 from vaultkit_plugins.text.sentences import Sentence, is_english, sentences
 
@@ -29,7 +29,8 @@ def claim_id(text: str) -> str:
 class ClaimsPass:
     """Lists the check-worthy factual claims in each AI answer; uncited ones are warnings."""
 
-    version = "2"
+    version = "3"
+    featured_properties = ("uncited",)  # what the Properties panel shows by default
     options = OPTIONS
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:
@@ -191,8 +192,8 @@ def _conflict_result(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> Pass
         there = (f"at line {line_ref(other['line'])}" if other["path"] == mine["path"]
                  else f"in [[{_link_target(other['path'])}]]")
         rows.setdefault(mine["target"], []).append(
-            f"- **conflict** (line {line_ref(mine['line'])}): {escape(subject)} {escape(mine['value'])} here, "
-            f"{escape(other['value'])} {there} — {escape(other['text'][:120])}")
+            f"- **conflict** (line {line_ref(mine['line'])}): {quote(subject)} {quote(mine['value'])} here, "
+            f"{quote(other['value'])} {there} — {quote(other['text'][:120])}")
     displays = tuple(Display(target, "\n".join(lines), "Claims") for target, lines in rows.items())
     return PassResult(tuple(findings), displays, {"conflicts": len(findings)})
 
@@ -209,6 +210,6 @@ def render(findings: list[Finding]) -> str:
     rows = []
     for f in ordered:
         mark = "cited" if f.data["cited"] else "**uncited**"
-        rows.append(f"- {mark} (line {line_ref(f.line)}): {escape(str(f.data['text']))}")
+        rows.append(f"- {mark} (line {line_ref(f.line)}): {quote(str(f.data['text']))}")
         rows += [f"    - {escape(a)}" for a in f.data.get("atomic", ())]  # the model's words: escaped
     return "\n".join(rows)

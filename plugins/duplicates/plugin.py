@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from typing import Any, Hashable, Mapping
 
-from vaultkit import Context, Display, Finding, Note, PassResult
+from vaultkit import Context, Display, Finding, Note, PassResult, line_ref
 
 from vaultkit_plugins.text.arrays import distinct
+from vaultkit_plugins.text.headings import heading_paths
 from vaultkit_plugins.text.units import units
 
 from . import _minhash as mh
@@ -24,13 +24,13 @@ from ._index import Index, Unit
 from ._snapshot import Snapshot
 
 OPTIONS = {"threshold": 0.7, "min_words": 40, "max_links": 10}
-_LINK_UNSAFE = re.compile(r"[\[\]|#^\n]")
 
 
 class DuplicatesPass:
     """Finds sections and callouts repeated across the vault; links each copy to the others."""
 
-    version = "1"
+    version = "2"
+    featured_properties = ("of",)  # what the Properties panel shows by default
     options = OPTIONS
     every_note = True  # a person's own note can hold a pasted copy of an answer
 
@@ -54,10 +54,12 @@ class DuplicatesPass:
         shingles = mh.shingles_many([words for _, words in kept])
         sig, owner = mh.signatures(shingles)
         rows: list[Any] = []
+        paths = heading_paths(note) if any(unit.kind == "section" for unit, _ in kept) else {}
         for (unit, words), sh, index in zip(kept, shingles, range(len(kept))):
             mine = sig[owner == index]
             rows.append([unit.kind, unit.line, unit.end_line, unit.heading, unit.target.id if unit.target else None,
-                         unit.anchor, _hash(words), _b64(mine), _b64(distinct(sh))])
+                         unit.anchor, _hash(words), _b64(mine), _b64(distinct(sh)),
+                         paths.get(unit.line, "") if unit.kind == "section" else ""])
         return PassResult(summary={"units": rows})
 
     def combine(self, summaries: Mapping[str, Any], ctx: Context) -> Mapping[str, PassResult]:
@@ -244,7 +246,8 @@ def _note_result(path: str, found: list[tuple[list[Any], list[tuple[str, list[An
     notes: set[str] = set()
     for row, partners, cluster in sorted(found, key=lambda f: (f[0][1], f[0][2], f[0][0])):
         kind, line, end_line, heading, target_id, anchor = row[:6]
-        lines = []
+        copies: dict[str, list[str]] = {}  # one entry per note, naming each copy in it once
+        listed: set[str] = set()
         for other_path, other, containment, jaccard in partners:
             name = f"«{other[3]}»" if other[3] else f"the {other[0]} at line {other[1]}"
             where = "this note" if other_path == path else other_path
@@ -254,9 +257,13 @@ def _note_result(path: str, found: list[tuple[list[Any], list[tuple[str, list[An
                 {"other": {"path": other_path, "line": other[1], "heading": other[3]},
                  "similarity": round(containment, 3), "jaccard": round(jaccard, 3), "cluster": cluster}))
             label = "exact copy" if jaccard >= 0.999 else f"{containment:.0%} similar"
-            lines.append(f"- {_link(other_path, other)} — {label}")
+            link = _link(other_path, other, path)
+            if link not in listed:
+                listed.add(link)
+                copies.setdefault(other_path, []).append(f"{link} — {label}")
             if other_path != path:
                 notes.add(other_path)
+        lines = [f"- {'; '.join(entries)}" for entries in copies.values()]
         displays.append(Display(target_id, "Also in:\n" + "\n".join(lines), "Duplicates", anchor))
     props: dict[str, Any] = {"of": [f"[[{_stem(p)}]]" for p in sorted(notes)]} if notes else {}
     return PassResult(tuple(findings), tuple(displays), props)
@@ -270,9 +277,10 @@ def _stem(path: str) -> str:
     return path[:-3] if path.lower().endswith(".md") else path
 
 
-def _link(path: str, row: list[Any]) -> str:
-    """`[[note#heading]]` Obsidian can follow; a unit without a heading gets its line."""
-    heading = " ".join(_LINK_UNSAFE.sub(" ", row[3]).split())
-    if row[0] == "section" and heading:
-        return f"[[{_stem(path)}#{heading}]]"
-    return f"[[{_stem(path)}]] (line {row[1]})"
+def _link(path: str, row: list[Any], here: str) -> str:
+    """`[[note#Heading]]`, or `[[note#Parent#Heading]]` for a repeated heading, each opening exactly
+    that heading; a unit without one (or whose path is still ambiguous) gets its note and line (a
+    line of the written file where the copy is in the note the callout is in)."""
+    if row[0] == "section" and len(row) > 9 and row[9]:
+        return f"[[{_stem(path)}#{row[9]}]]"
+    return f"[[{_stem(path)}]] (line {line_ref(row[1]) if path == here else row[1]})"

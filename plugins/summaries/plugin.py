@@ -57,7 +57,8 @@ class Summary(NamedTuple):
 class SummariesPass:
     """Summarises each long AI answer and each long section in it."""
 
-    version = "2"
+    version = "3"
+    featured_properties = ("summary",)  # what the Properties panel shows by default
     options = OPTIONS
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:

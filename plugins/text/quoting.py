@@ -1,32 +1,196 @@
-"""Quote text (from a note or the network) inside a managed callout: its Markdown stripped, or escaped."""
+"""Quote text (from a note or the network) inside a managed callout: its Markdown stripped (`plain`),
+then escaped where it would otherwise change the rendering (`escape`), and nowhere else.
+
+A reader sees `neuro-symbolic`, not `neuro\\-symbolic`, and Obsidian's search finds it. What would
+change the rendering at that spot is escaped: a marker that starts a list, heading, quote or fence
+at the start of the line, `[[`, `![[`, `[…](`, HTML and autolinks, entities, `%%`, `==`, `~~`,
+emphasis, code ticks, `$` math, tags, `^` block ids and inline footnotes, and bare URLs (so network
+text never becomes a live link). Where that depends on what surrounds a character (emphasis, code
+spans, math, links), every candidate is escaped first and each backslash is then dropped again
+while `vaultkit.markdown.reading_parser` still renders the text unchanged.
+"""
 
 from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
+from typing import Any
+
+from vaultkit.markdown import BLOCK_ID, TAG
 
 from .references import MARKERS
 
-# Everything Markdown or Obsidian could read as syntax: emphasis, links, wikilinks and
-# embeds (`[[`, `![[`), tags, HTML, callout/quote markers, comments (`%%`), math, tables.
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~=$%^-])")
+_ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# what can start a construct somewhere in a line; a line with none of these is returned as it is
+_SPECIAL = re.compile(r"[\\`*_~=$\[\]<>&%#^!:.|+\-0-9]")
+_BULLET = re.compile(r"[-+*](?:\s|$)")
+_ORDERED = re.compile(r"\d{1,9}([.)])(?:\s|$)")
+_FENCE = re.compile(r"`{3,}|~{3,}")
+_BREAK = re.compile(r"([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_HEADING = re.compile(r"#{1,6}(?:\s|$)")
+_URL = re.compile(r"(?i)https?(:)//|www(\.)")
+_ENTITY = re.compile(r"&#?[A-Za-z0-9]{1,32};")
+_TASK = re.compile(r"\[[ xX]\][ \t]")  # a task box after a list marker (markdown-it's: ` `, `x`, `X`)
+_DEFINITION = re.compile(r"\[[^\]]+\]:")  # a link reference definition
+_INLINE = re.compile(r"[\\%\[#^*_~=`$<&]")  # the characters an inline rule below looks at
+
+# The contexts a quoted line is written in: a line of a callout's body, a list item, after a label.
+CONTEXTS = ("{}", "- {}", "x {}")
 
 
 def escape(text: str) -> str:
-    """One line of inert text: no line breaks, no Markdown, no HTML."""
-    one_line = " ".join(html.unescape(text).split())
-    return _SPECIAL.sub(r"\\\1", one_line)
+    """One line that renders in Obsidian as exactly `text` (whitespace collapsed), inert: no link,
+    embed, HTML, comment, math or formatting; a backslash only where one is needed."""
+    s = " ".join(text.split())
+    if not _SPECIAL.search(s):
+        return s
+    return _with_backslashes(s, marks(s))
+
+
+def marks(line: str) -> set[int]:
+    """Where `escape` puts a backslash in a line (whitespace already collapsed): before these characters."""
+    if not _SPECIAL.search(line):
+        return set()
+    exact, inexact = _candidates(line)
+    return _pruned(line, exact | inexact) if inexact else exact
+
+
+def _candidates(s: str) -> tuple[set[int], set[int]]:
+    """Positions that may need a backslash: where the rule is exact, and where the reading parser decides."""
+    exact: set[int] = set()
+    inexact: set[int] = set()
+    # at the start of the line: block markers
+    if s[0] == ">" or _BULLET.match(s) or _FENCE.match(s) or _HEADING.match(s) or _BREAK.match(s) \
+            or _BREAK.match("- " + s) or _TASK.match(s):  # (`--` after a list marker is a rule)
+        exact.add(0)
+    elif m := _ORDERED.match(s):
+        exact.add(m.start(1))
+    elif _DEFINITION.match(s):
+        inexact.add(0)
+    n = len(s)
+    after = 0  # (a `%%` pair is read as a whole)
+    for m in _INLINE.finditer(s):
+        i = m.start()
+        if i < after:
+            continue
+        c = s[i]
+        nxt = s[i + 1] if i + 1 < n else ""
+        if c == "\\":
+            if nxt in _ASCII_PUNCT:
+                exact.add(i)
+        elif c == "%":
+            if nxt == "%":  # a comment, closed or not: escaping its second `%` breaks it
+                exact.add(i + 1)
+                after = i + 2
+        elif c == "[":
+            if nxt == "[" and s.find("]]", i + 2) > i + 2:
+                exact.add(i)
+            elif nxt == "^" or "](" in s[i:]:
+                inexact.add(i)
+        elif c == "#":
+            if (i == 0 or s[i - 1].isspace()) and TAG.match(s, i):
+                exact.add(i)
+        elif c == "^":
+            if (i == 0 or s[i - 1].isspace()) and BLOCK_ID.match(s, i):
+                exact.add(i)
+            elif nxt == "[":
+                inexact.add(i)
+        elif c in "*_":
+            before = s[i - 1] if i else " "
+            # a run between spaces, or `_` inside a word, can neither open nor close emphasis
+            if not ((before.isspace() and (nxt.isspace() or not nxt)) or (c == "_" and before.isalnum() and nxt.isalnum())):
+                inexact.add(i)
+        elif c in "~=":
+            if nxt == c or (i and s[i - 1] == c):
+                inexact.add(i)
+        elif c == "<":
+            if nxt and (nxt.isalpha() or nxt in "/!?"):
+                inexact.add(i)
+        elif c == "&":
+            if _ENTITY.match(s, i):
+                inexact.add(i)
+        elif c == "`" or s.count("$") > 1:  # (c is "`" or "$")
+            inexact.add(i)
+    for m in _URL.finditer(s):
+        inexact.add(m.start(1) if m.group(1) else m.start(2))
+    return exact, inexact - exact
+
+
+def _with_backslashes(s: str, at: set[int]) -> str:
+    if not at:
+        return s
+    return "".join(("\\" + c) if i in at else c for i, c in enumerate(s))
+
+
+def _pruned(s: str, marks: set[int]) -> set[int]:
+    """The marks with every backslash taken out again that the reading parser shows to be unneeded."""
+    keep = set(marks)
+    changed = True
+    while changed:  # until no single backslash can go: each one left is needed
+        changed = False
+        for i in sorted(keep):
+            if renders_as(_with_backslashes(s, keep - {i}), s):
+                keep.discard(i)
+                changed = True
+    return keep
+
+
+def renders_as(line: str, text: str) -> bool:
+    """Does `line` show as exactly `text` in each context a quoted line is written in?"""
+    md = _parser()
+    return all(md.render(ctx.format(line)) == _plain_html(ctx, text) for ctx in CONTEXTS)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    from vaultkit.markdown import reading_parser
+
+    return reading_parser()
+
+
+def _plain_html(ctx: str, text: str) -> str:
+    """How the reading parser renders `text` in `ctx` when nothing in it is Markdown."""
+    from markdown_it.common.utils import escapeHtml
+
+    if ctx.startswith("- "):
+        return f"<ul>\n<li>{escapeHtml(text)}</li>\n</ul>\n"
+    return f"<p>{escapeHtml(ctx.format(text))}</p>\n"
 
 
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`|" + MARKERS.pattern)
+_PAIRED = re.compile(r"(==|~~)(?=\S)(.+?)(?<=\S)\1")  # a highlight, a strikethrough
 EMBED = re.compile(r"!\[\[[^\]]*\]\]|!\[[^\]]*\]\([^)]*\)")  # an embedded image or note is no text
+_COMMENT = re.compile(r"%%.*?(?:%%|$)")
 _WIKILINK = re.compile(r"\[\[(?:[^\]|]*\|)?([^\]]*)\]\]")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_FOOTNOTE = re.compile(r"\^\[[^\]]*\]|\[\^[^\]\s]+\]")
+_TAG_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_PREFIX = re.compile(r"^\s*(?:>\s*)*(?:\[![^\]]*\][+-]?\s*)?(?:(?:#{1,6}|[-+*]|\d{1,9}[.)])\s+(?:\[.\]\s+)?)?")
 _SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:!?])")
+_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+_ASIDE = re.compile(r"\x00(\d+)\x00")
 
 
 def plain(text: str) -> str:
-    """A sentence without its Markdown: emphasis, code ticks, citation markers, link syntax."""
+    """Text as a reader sees it, its Markdown gone: emphasis, highlights, code ticks, citation markers
+    and footnotes, comments, HTML tags, link syntax (the link text stays), quote, callout, heading
+    and list prefixes, a trailing block id; entities decoded. Inline code keeps its text as written."""
+    code: list[str] = []
+
+    def aside(m: re.Match[str]) -> str:  # code is text: `<iframe>` and `**` in it stay
+        code.append(m.group(2).strip() or m.group(2))
+        return f"\x00{len(code) - 1}\x00"
+
+    text = _COMMENT.sub("", _CODE.sub(aside, text))
     text = _WIKILINK.sub(r"\1", EMBED.sub("", text))
-    text = _LINK.sub(r"\1", text)
-    return _SPACE_BEFORE_STOP.sub(r"\1", " ".join(_MARKUP.sub("", text).split()))  # "described in [12]." -> "in."
+    text = _LINK.sub(r"\1", _FOOTNOTE.sub("", text))
+    text = _PREFIX.sub("", _TAG_HTML.sub(" ", text))
+    text = BLOCK_ID.sub("", " ".join(_MARKUP.sub("", _PAIRED.sub(r"\2", text)).split()))
+    text = html.unescape(_SPACE_BEFORE_STOP.sub(r"\1", text.strip()))  # "described in [12]." -> "in."
+    return _ASIDE.sub(lambda m: code[int(m.group(1))], text) if code else text
+
+
+def quote(text: str) -> str:
+    """Text from a note, for a callout: as the reader saw it there, escaped only where needed."""
+    return escape(plain(text))

@@ -202,7 +202,7 @@ class Runner:
                     self.pending.append((key, result_to_json(result)))
                 if record is not None:
                     record[key] = result_to_json(result)
-            outputs.append(PassOutput(p.name, key[:12], result))
+            outputs.append(PassOutput(p.name, key[:12], result, p.featured))
         return outputs, findings, crashed
 
     def collect(self, nf: NoteFile) -> tuple[str, Structure | None, dict[str, Any], dict[str, Any]]:
@@ -235,9 +235,11 @@ class Runner:
                 continue
             mine = next((i for i, o in enumerate(outputs) if o.name == name), None)
             if mine is None:
-                outputs.append(PassOutput(name, digest(note.hash, name, size=6), result))
+                featured = next((p.featured for p in self.passes if p.name == name), None)
+                outputs.append(PassOutput(name, digest(note.hash, name, size=6), result, featured))
             else:  # a note pass's vault step: one callout per target, not two
-                outputs[mine] = PassOutput(name, outputs[mine].input_hash, merge(outputs[mine].result, result))
+                outputs[mine] = PassOutput(name, outputs[mine].input_hash, merge(outputs[mine].result, result),
+                                           outputs[mine].featured)
         return outputs, pass_findings, crashed, compose(note, outputs)
 
     def process(self, nf: NoteFile, extra: dict[str, PassResult] | None = None,
