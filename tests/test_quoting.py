@@ -56,7 +56,7 @@ def test_only_what_would_render_is_escaped() -> None:
     assert escape("- not a list") == "\\- not a list"
     assert escape("1. not a list") == "1\\. not a list"
     assert escape("# not a heading") == "\\# not a heading"
-    assert escape("see [[Note]]") == "see \\[[Note]]"
+    assert escape("see [[Note]]") == "see [\\[Note]]"
     assert escape("%%not hidden%%") == "%\\%not hidden%\\%"
     assert escape("a #tag") == "a \\#tag"
     assert escape("AT&amp;T") == "AT\\&amp;T"

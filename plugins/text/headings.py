@@ -36,24 +36,32 @@ def heading_paths(note: Note) -> dict[int, str]:
             stack.pop()
         ancestors.append(list(stack))
         stack.append(i)
+    named: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        named.setdefault(name, []).append(i)
     out: dict[int, str] = {}
     for i, (line, _, name) in enumerate(heads):
         out[line] = ""
         if not name:
             continue
-        for size in range(MAX_PATH):
+        if len(named[names[i]]) == 1:  # (most headings: their name alone is the link)
+            out[line] = name
+            continue
+        for size in range(1, MAX_PATH):
             found = next((path for path in combinations(ancestors[i], size)
-                          if matches([names[j] for j in (*path, i)], names, ancestors) == [i]), None)
+                          if matches([names[j] for j in (*path, i)], names, ancestors, named) == [i]), None)
             if found is not None:
                 out[line] = "#".join(heads[j][2] for j in (*found, i))
                 break
     return out
 
 
-def matches(path: Sequence[str], names: Sequence[str], ancestors: Sequence[Sequence[int]]) -> list[int]:
+def matches(path: Sequence[str], names: Sequence[str], ancestors: Sequence[Sequence[int]],
+            named: dict[str, list[int]] | None = None) -> list[int]:
     """The headings a casefolded `A#B` path fits: each B with the A's among its ancestors, in order."""
     *parents, last = path
-    return [i for i, name in enumerate(names) if name == last and _in_order(parents, [names[j] for j in ancestors[i]])]
+    candidates = named.get(last, []) if named is not None else [i for i, name in enumerate(names) if name == last]
+    return [i for i in candidates if _in_order(parents, [names[j] for j in ancestors[i]])]
 
 
 def _in_order(wanted: Sequence[str], chain: Sequence[str]) -> bool:

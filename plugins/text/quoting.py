@@ -22,8 +22,9 @@ from vaultkit.markdown import BLOCK_ID, TAG
 from .references import MARKERS
 
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-# what can start a construct somewhere in a line; a line with none of these is returned as it is
-_SPECIAL = re.compile(r"[\\`*_~=$\[\]<>&%#^!:.|+\-0-9]")
+# what can start a construct in a line, or at its start; a line with none of these is returned as it is
+_SPECIAL = re.compile(r"[\\`*_$\[<&#^]|%%|==|~~|://|(?i:www\.)")
+_STARTERS = frozenset(">-+*#0123456789`~[<$%_=")
 _BULLET = re.compile(r"[-+*](?:\s|$)")
 _ORDERED = re.compile(r"\d{1,9}([.)])(?:\s|$)")
 _FENCE = re.compile(r"`{3,}|~{3,}")
@@ -42,15 +43,13 @@ CONTEXTS = ("{}", "- {}", "x {}")
 def escape(text: str) -> str:
     """One line that renders in Obsidian as exactly `text` (whitespace collapsed), inert: no link,
     embed, HTML, comment, math or formatting; a backslash only where one is needed."""
-    s = " ".join(text.split())
-    if not _SPECIAL.search(s):
-        return s
+    s = " ".join(text.split()).replace("\x00", "\ufffd")  # (as any Markdown renderer shows a NUL)
     return _with_backslashes(s, marks(s))
 
 
 def marks(line: str) -> set[int]:
     """Where `escape` puts a backslash in a line (whitespace already collapsed): before these characters."""
-    if not _SPECIAL.search(line):
+    if not line or (line[0] not in _STARTERS and not _SPECIAL.search(line)):
         return set()
     exact, inexact = _candidates(line)
     return _pruned(line, exact | inexact) if inexact else exact
@@ -84,8 +83,9 @@ def _candidates(s: str) -> tuple[set[int], set[int]]:
                 exact.add(i + 1)
                 after = i + 2
         elif c == "[":
-            if nxt == "[" and s.find("]]", i + 2) > i + 2:
-                exact.add(i)
+            if nxt == "[" and s.find("]]", i + 2) > i + 2:  # a wikilink: its second `[` escaped, so
+                exact.add(i + 1)  # that a `[` before it cannot start another
+                after = i + 2
             elif nxt == "^" or "](" in s[i:]:
                 inexact.add(i)
         elif c == "#":
@@ -98,14 +98,19 @@ def _candidates(s: str) -> tuple[set[int], set[int]]:
                 inexact.add(i)
         elif c in "*_":
             before = s[i - 1] if i else " "
-            # a run between spaces, or `_` inside a word, can neither open nor close emphasis
-            if not ((before.isspace() and (nxt.isspace() or not nxt)) or (c == "_" and before.isalnum() and nxt.isalnum())):
+            # emphasis needs a second delimiter; a run between spaces, or `_` inside a word, can
+            # neither open nor close it
+            if s.count(c) > 1 and not ((before.isspace() and (nxt.isspace() or not nxt))
+                                       or (c == "_" and before.isalnum() and nxt.isalnum())):
                 inexact.add(i)
         elif c in "~=":
-            if nxt == c or (i and s[i - 1] == c):
+            if (nxt == c or (i and s[i - 1] == c)) and s.count(c + c) > 1:  # (a span needs both ends)
                 inexact.add(i)
         elif c == "<":
-            if nxt and (nxt.isalpha() or nxt in "/!?"):
+            html = _html()
+            if html.tag.match(s, i) or (i == 0 and any(opener.search(s) for opener in html.blocks)):
+                exact.add(i)
+            elif ">" in s[i:]:  # an autolink, if what is between is a valid link
                 inexact.add(i)
         elif c == "&":
             if _ENTITY.match(s, i):
@@ -115,6 +120,22 @@ def _candidates(s: str) -> tuple[set[int], set[int]]:
     for m in _URL.finditer(s):
         inexact.add(m.start(1) if m.group(1) else m.start(2))
     return exact, inexact - exact
+
+
+class _Html:
+    """markdown-it's own patterns for inline HTML and the starts of HTML blocks (the reading parser's)."""
+
+    def __init__(self) -> None:
+        from markdown_it.common.html_re import HTML_TAG_RE
+        from markdown_it.rules_block.html_block import HTML_SEQUENCES
+
+        self.tag = HTML_TAG_RE
+        self.blocks = [opener for opener, _, _ in HTML_SEQUENCES]
+
+
+@lru_cache(maxsize=1)
+def _html() -> _Html:
+    return _Html()
 
 
 def _with_backslashes(s: str, at: set[int]) -> str:
@@ -169,6 +190,8 @@ _TAG_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _PREFIX = re.compile(r"^\s*(?:>\s*)*(?:\[![^\]]*\][+-]?\s*)?(?:(?:#{1,6}|[-+*]|\d{1,9}[.)])\s+(?:\[.\]\s+)?)?")
 _SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:!?])")
 _CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+_PREFIX_START = re.compile(r"\s*(?:[>#*+\-\[]|\d)")  # (where `_PREFIX` can match anything)
+_MARKUP_CHARS = re.compile(r"[*_`\[]")
 _ASIDE = re.compile(r"\x00(\d+)\x00")
 
 
@@ -182,12 +205,27 @@ def plain(text: str) -> str:
         code.append(m.group(2).strip() or m.group(2))
         return f"\x00{len(code) - 1}\x00"
 
-    text = _COMMENT.sub("", _CODE.sub(aside, text))
-    text = _WIKILINK.sub(r"\1", EMBED.sub("", text))
-    text = _LINK.sub(r"\1", _FOOTNOTE.sub("", text))
-    text = _PREFIX.sub("", _TAG_HTML.sub(" ", text))
-    text = BLOCK_ID.sub("", " ".join(_MARKUP.sub("", _PAIRED.sub(r"\2", text)).split()))
-    text = html.unescape(_SPACE_BEFORE_STOP.sub(r"\1", text.strip()))  # "described in [12]." -> "in."
+    # (each step only where its syntax can be: most sentences hold little Markdown, and a note's
+    # claims and summaries are all quoted)
+    if "`" in text:
+        text = _CODE.sub(aside, text)
+    if "%%" in text:
+        text = _COMMENT.sub("", text)
+    if "[" in text:
+        text = _LINK.sub(r"\1", _FOOTNOTE.sub("", _WIKILINK.sub(r"\1", EMBED.sub("", text))))
+    if "<" in text:
+        text = _TAG_HTML.sub(" ", text)
+    text = _PREFIX.sub("", text) if _PREFIX_START.match(text) else text
+    if "==" in text or "~~" in text:
+        text = _PAIRED.sub(r"\2", text)
+    if _MARKUP_CHARS.search(text):
+        text = _MARKUP.sub("", text)
+    text = " ".join(text.split())
+    if "^" in text:
+        text = BLOCK_ID.sub("", text).rstrip()
+    text = _SPACE_BEFORE_STOP.sub(r"\1", text)  # "described in [12]." -> "in."
+    if "&" in text:
+        text = html.unescape(text)
     return _ASIDE.sub(lambda m: code[int(m.group(1))], text) if code else text
 
 
