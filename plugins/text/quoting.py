@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from typing import Any
 
@@ -117,9 +118,33 @@ def _candidates(s: str) -> tuple[set[int], set[int]]:
                 inexact.add(i)
         elif c == "`" or s.count("$") > 1:  # (c is "`" or "$")
             inexact.add(i)
-    for m in _URL.finditer(s):
-        inexact.add(m.start(1) if m.group(1) else m.start(2))
+    urls = [(m.start(), m.start(1) if m.group(1) else m.start(2)) for m in _URL.finditer(s)]
+    # (a URL's `:` or `.`, which the autolink rules key on; whether one makes a link depends on the
+    # line as escaped, so it is decided on that line, or by the parser with the other candidates)
+    if urls and not inexact:
+        out = _with_backslashes(s, exact)
+        shift = sorted(exact)
+        for start, at in urls:
+            linked = _autolinked(out, start + bisect_right(shift, start - 1))
+            if linked is None:
+                inexact.add(at)
+            elif linked:
+                exact.add(at)
+    else:
+        inexact.update(at for _, at in urls)
     return exact, inexact - exact
+
+
+def _autolinked(s: str, i: int) -> bool | None:
+    """Would the reading parser's autolink rule make a link of the URL at `i` of an escaped line?
+    None: cannot tell."""
+    try:  # (the plugin's own matchers, so the answer is the parser's)
+        from mdit_py_plugins.gfm_autolink._match import check_prev, match_http, match_www
+    except ImportError:  # pragma: no cover - another version of the plugin: the parser decides
+        return None
+    if i > 0 and not check_prev(s[i - 1]):
+        return False
+    return (match_www(s[i:]) if s.startswith("www.", i) else match_http(s[i:])) is not None
 
 
 class _Html:
