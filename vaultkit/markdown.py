@@ -114,32 +114,23 @@ def _pair(marker: str, name: str, open_to_end: bool = False):  # type: ignore[no
     return rule
 
 
-def _tag(state: StateInline, silent: bool) -> bool:
-    """`#tag` after a space (or the start): a tag, which Obsidian shows as a link to a search."""
-    pos = state.pos
-    if state.src[pos] != "#" or (pos > 0 and not state.src[pos - 1].isspace()):
-        return False
-    m = TAG.match(state.src, pos)
-    if not m:
-        return False
-    if not silent:
-        state.push("tag", "", 0).content = m.group()[1:]
-    state.pos = m.end()
-    return True
+def _after_space(first: str, pattern: re.Pattern[str], name: str, to_end: bool = False):  # type: ignore[no-untyped-def]
+    """An inline rule for Obsidian syntax that starts with `first` after a space (or the line's
+    start): `#tag`, shown as a link to a search, and ` ^id` ending a block (`to_end`), hidden."""
 
+    def rule(state: StateInline, silent: bool) -> bool:
+        pos = state.pos
+        if state.src[pos] != first or (pos > 0 and not state.src[pos - 1].isspace()):
+            return False
+        m = pattern.match(state.src, pos)
+        if not m or (to_end and m.end() != state.posMax):
+            return False
+        if not silent:
+            state.push(name, "", 0).content = m.group()[1:].strip()
+        state.pos = m.end()
+        return True
 
-def _block_id(state: StateInline, silent: bool) -> bool:
-    """` ^id` at the end of a block, which Obsidian hides."""
-    pos = state.pos
-    if state.src[pos] != "^" or (pos > 0 and not state.src[pos - 1].isspace()):
-        return False
-    m = BLOCK_ID.match(state.src, pos)
-    if not m or m.end() != state.posMax:
-        return False
-    if not silent:
-        state.push("block_id", "", 0).content = m.group()[1:].strip()
-    state.pos = m.end()
-    return True
+    return rule
 
 
 @lru_cache(maxsize=1)
@@ -169,6 +160,6 @@ def reading_parser() -> MarkdownIt:
     md.inline.ruler.before("link", "wikilink", _wikilink)
     md.inline.ruler.before("emphasis", "comment", _pair("%%", "comment", open_to_end=True))
     md.inline.ruler.before("emphasis", "highlight", _pair("==", "highlight"))
-    md.inline.ruler.push("tag", _tag)
-    md.inline.ruler.push("block_id", _block_id)
+    md.inline.ruler.push("tag", _after_space("#", TAG, "tag"))
+    md.inline.ruler.push("block_id", _after_space("^", BLOCK_ID, "block_id", to_end=True))
     return md
