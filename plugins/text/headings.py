@@ -57,11 +57,11 @@ def heading_paths(note: Note) -> dict[int, str]:
 
 
 def matches(path: Sequence[str], names: Sequence[str], ancestors: Sequence[Sequence[int]],
-            named: dict[str, list[int]] | None = None) -> list[int]:
-    """The headings a casefolded `A#B` path fits: each B with the A's among its ancestors, in order."""
+            named: dict[str, list[int]]) -> list[int]:
+    """The headings a casefolded `A#B` path fits (`named`: each name's headings): each B with the A's
+    among its ancestors, in order."""
     *parents, last = path
-    candidates = named.get(last, []) if named is not None else [i for i, name in enumerate(names) if name == last]
-    return [i for i in candidates if _in_order(parents, [names[j] for j in ancestors[i]])]
+    return [i for i in named.get(last, []) if _in_order(parents, [names[j] for j in ancestors[i]])]
 
 
 def _in_order(wanted: Sequence[str], chain: Sequence[str]) -> bool:
