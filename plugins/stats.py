@@ -36,6 +36,8 @@ class StatsPass:
                 Finding("stats", "info", target.line, target.end_line, summary,
                         {"words": words, "sentences": sentences, "citation_markers": markers})
             )
-            displays.append(Display(target, summary, "Stats"))
+            if ctx.layout == "passes":  # (an answer's callout has no room for counts: they stay in --json)
+                displays.append(Display(target, summary, "Stats"))
+
         properties = {"targets": len(note.targets), "words": total_words, "markers": total_markers} if note.targets else {}
         return PassResult(tuple(findings), tuple(displays), properties)

@@ -66,7 +66,7 @@ def test_seed_references_come_out_right_and_are_cached(tmp_path: Path, vk: VK) -
         hoffmann = next(f for f in by_path(doc)["a.md"]["findings"] if f["line"] == 4 and f["kind"] == "metadata-mismatch")
         assert "Hoffmann" in hoffmann["message"] and hoffmann["data"]["record"]
         text = (root / "a.md").read_text(encoding="utf-8")
-        assert "**metadata-mismatch**" in text and "[[" not in text.split("[!vaultkit]", 1)[1]
+        assert "- [ ] metadata mismatch: " in text and "[[" not in text.split("[!vaultkit]", 1)[1]
         asked = len(api.requests)
         with (root / "a.md").open("a", encoding="utf-8") as fh:
             fh.write("\nAnother remark of mine.\n")

@@ -49,7 +49,7 @@ def test_links_are_checked_and_the_rerun_makes_no_request(tmp_path: Path, vk: VK
         assert srv.url("/ok") not in links and srv.url("/redirect/2") not in links
         assert links[srv.url("/missing")][2] == 8  # the line of the entry that holds the URL
         text = (root / "a.md").read_text()
-        assert "dead\\-link" not in text and "**dead-link**" in text  # shown in the managed callout
+        assert "dead\\-link" not in text and "- [ ] dead link: " in text  # shown in the managed callout, a box to tick
         before = len(srv.requests)
         code, doc, _ = run_json(vk, "run", root)  # unchanged note: nothing is fetched again
         assert len(srv.requests) == before

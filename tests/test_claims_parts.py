@@ -161,7 +161,8 @@ def test_the_claims_pass_reports_cited_and_uncited_claims() -> None:
     assert rwkv.data["id"] == claim_id("Microsoft deployed **RWKV** to 1.5 billion Windows machines.")
     assert result.properties == {"count": len(result.findings), "uncited": 1}
     body = result.displays[0].body
-    assert body.index("**uncited**") < body.index("Groq")
+    assert body.index("- [ ] Microsoft") < body.index("Groq")  # uncited first, a box to tick off
+
     assert "\ue0002\ue001" in body  # Groq's line, as a reference the renderer turns into a file line
 
 

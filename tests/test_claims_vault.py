@@ -3,6 +3,7 @@ the pipeline's vault step (incremental, cached), and the hard negatives that mus
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -54,12 +55,12 @@ def test_the_callout_points_at_each_claims_line_in_the_written_file(tmp_path: Pa
                             "--fail-on", "warning")
     assert code == 1  # an uncited claim is a warning
     lines = path.read_text(encoding="utf-8").splitlines()
-    refs = [line for line in lines if "(line " in line and "cited" in line]
+    refs = [m for line in lines if (m := re.match(r"> - (?:\[ \] |cited: )(.*) \(line (\d+)\)", line))]
     assert len(refs) == 2
-    for row in refs:
-        number = int(row.split("(line ")[1].split(")")[0])
-        quoted = row.split("): ", 1)[1].replace("\\", "")[:30]
-        assert quoted in lines[number - 1].replace("\\", ""), (row, lines[number - 1])
+    for m in refs:
+        number, quoted = int(m.group(2)), m.group(1).replace("\\", "")[:30]
+        assert quoted in lines[number - 1].replace("\\", ""), (m.group(0), lines[number - 1])
+
     claims = [f for f in by_path(doc)["a.md"]["findings"] if f["kind"] == "claim"]
     assert {f["line"] for f in claims} == {4, 6}  # --json lines are lines of the file as read
     second, _, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json")
@@ -80,7 +81,7 @@ def test_two_notes_giving_one_subject_different_figures_conflict_both_ways(tmp_p
     assert one[0]["severity"] == "warning" and one[0]["line"] == 4
     assert _conflicts(doc, "three.md") == []  # another subject
     text = (tmp_path / "one.md").read_text(encoding="utf-8")
-    assert "**conflict**" in text and "[[two]]" in text
+    assert "- [ ] conflict: " in text and "[[two]]" in text
     assert "vaultkit_claims_conflicts: 1" in text
 
 
@@ -90,7 +91,7 @@ def test_a_fixed_figure_clears_the_conflict_in_the_note_that_did_not_change(tmp_
     write_note(tmp_path, "two.md", _answer("Groq's LPU delivers 500 tokens/second on Llama models in benchmarks."))
     write_note(tmp_path, "other.md", _answer("Microsoft deployed RWKV to 1.5 billion Windows machines."))
     run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json")
-    assert "**conflict**" in (tmp_path / "one.md").read_text(encoding="utf-8")
+    assert "- [ ] conflict: " in (tmp_path / "one.md").read_text(encoding="utf-8")
     before = snapshot(tmp_path)
     _, doc, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json")
     assert snapshot(tmp_path) == before and not any(n["written"] for n in doc["notes"])  # nothing to do
@@ -98,7 +99,7 @@ def test_a_fixed_figure_clears_the_conflict_in_the_note_that_did_not_change(tmp_
     _, doc, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json")
     written = {n["path"] for n in doc["notes"] if n["written"]}
     assert written == {"one.md", "two.md"}  # one.md's callout loses the conflict; other.md is untouched
-    assert "**conflict**" not in (tmp_path / "one.md").read_text(encoding="utf-8")
+    assert "- [ ] conflict: " not in (tmp_path / "one.md").read_text(encoding="utf-8")
     assert _conflicts(doc, "one.md") == [] and _conflicts(doc, "two.md") == []
 
 
@@ -171,7 +172,7 @@ def test_a_big_run_writes_first_and_redoes_only_the_notes_whose_conflicts_change
     write_note(tmp_path, "two.md", _answer("Groq's LPU delivers 500 tokens/second on Llama models in benchmarks."))
     _, doc, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json", "--jobs", jobs)
     assert [f["data"]["other"]["path"] for f in _conflicts(doc, "one.md")] == ["two.md"]
-    assert "**conflict**" in (tmp_path / "one.md").read_text(encoding="utf-8")
+    assert "- [ ] conflict: " in (tmp_path / "one.md").read_text(encoding="utf-8")
     before = snapshot(tmp_path)
     _, doc, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json", "--jobs", jobs)
     assert snapshot(tmp_path) == before and not any(n["written"] for n in doc["notes"])
@@ -185,7 +186,7 @@ def test_a_big_run_writes_first_and_redoes_only_the_notes_whose_conflicts_change
         write_note(tmp_path, f"n{i:03}.md", _answer(f"Microsoft deployed RWKV{i} to {i + 2} billion Windows machines."))
     write_note(tmp_path, "two.md", _answer("Groq's LPU delivers 750 tokens/second on Llama models in benchmarks."))
     _, doc, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json", "--jobs", jobs)
-    assert "**conflict**" not in (tmp_path / "one.md").read_text(encoding="utf-8")
+    assert "- [ ] conflict: " not in (tmp_path / "one.md").read_text(encoding="utf-8")
     assert _conflicts(doc, "one.md") == []
     clean_before = snapshot(tmp_path)
     _, doc, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "claims", "--json", "--jobs", jobs)

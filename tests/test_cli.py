@@ -110,7 +110,7 @@ def test_file_option_processes_only_that_note(tmp_path: Path, vk: VK) -> None:
     code, doc, _ = run_json(vk, "run", "--file", root / "a.md", "--offline")
     assert code == 0
     assert [n["path"] for n in doc["notes"]] == ["a.md"]
-    assert "vaultkit:stats" in (root / "a.md").read_text()
+    assert "%% vaultkit:answer" in (root / "a.md").read_text()
     assert (root / "b.md").read_text() == AI
 
 
@@ -248,7 +248,7 @@ def test_line_reports_only_the_answer_under_the_cursor(tmp_path: Path, vk: VK) -
     assert messages == ["uncited claim: Microsoft deployed RWKV to 1.5 billion Windows machines in 2024."]
     # On the callouts vaultkit wrote under the first answer: still the first answer.
     lines = note.read_text(encoding="utf-8").splitlines()
-    under_first = next(i for i, row in enumerate(lines, 1) if row.startswith("> [!vaultkit]- Claims"))
+    under_first = next(i for i, row in enumerate(lines, 1) if row.startswith("> [!vaultkit]- vaultkit"))
     code, out, _ = vk("run", "--file", note, "--offline", "--only", "claims", "--format", "text", "--line", under_first)
     assert [r[4] for r in _text_rows(out)] == ["uncited claim: Groq's LPU delivers 750 tokens per second on Llama models."]
     code, out, _ = vk("run", "--file", note, "--offline", "--only", "claims", "--format", "text", "--line", 1)
@@ -270,10 +270,11 @@ def test_line_works_on_the_answer_under_the_cursor_and_leaves_the_others_as_they
     assert code == 0, err
     after = note.read_text(encoding="utf-8")
     first_stretch = "".join(lines[:second - 1])  # the frontmatter, the first answer and its callouts
-    assert after.startswith(first_stretch) and "): Groq's LPU delivers 750 tokens per second" in after  # not redone
+    assert after.startswith(first_stretch) and "- [ ] Groq's LPU delivers 750 tokens per second" in after  # not redone
     line = next(i for i, row in enumerate(after.splitlines(), 1) if "Microsoft deployed RWKV to 2 billion" in row)
-    assert f"> - **uncited** (line {line}): Microsoft deployed RWKV to 2 billion" in after  # the second one is, its
-    # line reference naming the line of the file as written (above it, the first answer's callouts)
+    assert f"> - [ ] Microsoft deployed RWKV to 2 billion Windows machines in 2024. (line {line})" in after  # the
+    # second one is, its line reference naming the line of the file as written (above it, the first answer's callout)
+
     assert [r[3] for r in _text_rows(out)].count("claims") == 1
     copy = write_note(tmp_path / "copy", "a.md", edited)
     assert vk("run", "--file", copy, "--offline", "--only", "claims")[0] == 0

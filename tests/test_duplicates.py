@@ -196,8 +196,16 @@ def _dups(doc: dict[str, Any], path: str) -> list[dict[str, Any]]:
     return [f for f in by_path(doc)[path]["findings"] if f["kind"] == "duplicate-section"]
 
 
-def test_the_pass_links_both_copies_and_rewrites_nothing_on_a_second_run(tmp_path: Path, vk: Vk) -> None:
+def _passes_layout(root: Path) -> None:
+    """`layout = "passes"`: a Duplicates callout under each copied heading, as before the answer layout."""
+    write_note(root, ".vaultkit.toml", '[vaultkit]\nlayout = "passes"\n')
+
+
+@pytest.mark.parametrize("layout", ["answer", "passes"])
+def test_the_pass_links_both_copies_and_rewrites_nothing_on_a_second_run(tmp_path: Path, vk: Vk, layout: str) -> None:
     root = tmp_path / "v"
+    if layout == "passes":
+        _passes_layout(root)
     write_note(root, "Chat.md", CHAT)
     write_note(root, "Reading/Beyond scale.md", ARTICLE)
     write_note(root, "Other.md", OTHER_TOPIC)
@@ -213,13 +221,20 @@ def test_the_pass_links_both_copies_and_rewrites_nothing_on_a_second_run(tmp_pat
     assert 0.7 <= chat["data"]["similarity"] == article["data"]["similarity"] < 1
     assert chat["line"] == 8  # the heading inside the callout, in file lines
     text = (root / "Chat.md").read_text()
-    # under the heading, inside the AI callout, one level deeper
-    assert "> ## Where scaling stands\n>\n> > [!vaultkit]- Duplicates" in text
-    assert "> > - [[Reading/Beyond scale#Where scaling stands]]" in text
     assert 'vaultkit_duplicates_of: ["[[Reading/Beyond scale]]"]' in text
     article_text = (root / "Reading/Beyond scale.md").read_text()
-    assert "## Where scaling stands\n\n> [!vaultkit]- Duplicates" in article_text
-    assert "[[Chat#Where scaling stands]]" in article_text
+    if layout == "passes":
+        # under the heading, inside the AI callout, one level deeper
+        assert "> ## Where scaling stands\n>\n> > [!vaultkit]- Duplicates" in text
+        assert "> > - [[Reading/Beyond scale#Where scaling stands]]" in text
+        assert "## Where scaling stands\n\n> [!vaultkit]- Duplicates" in article_text
+        assert "[[Chat#Where scaling stands]]" in article_text
+    else:
+        # after the answer, nothing inside it: a box to tick per copy, the copied heading linked
+        assert f"> {DRAFT}\n\n> [!vaultkit]- vaultkit — duplicate of 1 note %% vaultkit:answer" in text
+        assert "\n> - [ ] [[#Where scaling stands]] is also in [[Reading/Beyond scale#Where scaling stands]] — " in text
+        assert article_text.count("[!vaultkit]") == 1 and "> ## " not in article_text
+        assert "> - [ ] [[#Where scaling stands]] is also in [[Chat#Where scaling stands]] — " in article_text
     after = snapshot(root)
     code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "duplicates")
     assert code == 0 and not any(n["written"] for n in doc["notes"]) and snapshot(root) == after
@@ -237,7 +252,8 @@ def test_an_edit_that_ends_the_copy_updates_both_notes(tmp_path: Path, vk: Vk) -
     assert code == 0
     assert _dups(doc, "Chat.md") == [] and _dups(doc, "Beyond.md") == []
     assert by_path(doc)["Chat.md"]["written"]  # its callout and property went, though it did not change
-    assert "[!vaultkit]" not in (root / "Chat.md").read_text()
+    text = (root / "Chat.md").read_text()
+    assert "[!vaultkit]- vaultkit — nothing flagged" in text and "Beyond" not in text and "duplicates_of" not in text
 
 
 def test_two_callouts_of_one_note_answering_alike_are_paired(tmp_path: Path, vk: Vk) -> None:
@@ -253,8 +269,8 @@ def test_two_callouts_of_one_note_answering_alike_are_paired(tmp_path: Path, vk:
     lines = text.split("\n")
     first, second = (lines.index(f"> [!ai]+ {title}") + 1 for title in ("First", "Second"))
     assert (first, second) != (3, 8)  # (vaultkit's block above moved the second one down)
-    # callouts without headings: linked by line, the line of the file as written
-    assert f"[[Twice]] (line {second})" in text and f"[[Twice]] (line {first})" in text
+    # callouts without headings: named by line, the line of the file as written
+    assert f"is also in line {second} of this note" in text and f"is also in line {first} of this note" in text
     assert "vaultkit_duplicates_of" not in text  # no other note
 
 
@@ -297,8 +313,10 @@ def test_an_answer_pasted_into_a_persons_own_draft_is_found_and_human_pairs_are_
     assert sorted(f["data"]["other"]["path"] for f in _dups(doc, "Chat.md")) == ["Copy of draft.md", "Draft.md"]
     text = (root / "Draft.md").read_text()
     assert text.startswith('---\nvaultkit_frontmatter: created\nvaultkit_duplicates_of: ["[[Chat]]"]\n---\n# My essay')
-    assert "## Where scaling stands\n\n> [!vaultkit]- Duplicates" in text and "[[Chat#Where scaling stands]]" in text
+    assert "[!vaultkit]" not in text  # a person's own note gets the property, never a callout
     assert "Copy of draft" not in text  # the human-human pair is left out
+    chat = (root / "Chat.md").read_text()
+    assert "- [ ] [[#Where scaling stands]] is also in [[Draft#Where scaling stands]]" in chat
     vk("clean", root)
     assert snapshot(root) == before
 
@@ -306,6 +324,7 @@ def test_an_answer_pasted_into_a_persons_own_draft_is_found_and_human_pairs_are_
 def test_a_duplicated_lead_gets_its_callout_right_under_it(tmp_path: Path, vk: Vk) -> None:
     """Text before a note's first heading (or a note without headings) has no heading to sit under."""
     root = tmp_path / "v"
+    _passes_layout(root)
     write_note(root, "A.md", f"---\nai: true\n---\n{DRAFT}\n")
     write_note(root, "B.md", f"---\nai: true\n---\n{EDITED}\n\n## Later\n\n{FILLER}\n")
     code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "duplicates")
@@ -331,7 +350,7 @@ def test_an_unchanged_vault_skips_the_vault_step_and_a_deletion_does_not(tmp_pat
     (root / "Beyond.md").unlink()
     code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "duplicates")
     assert calls == [2, 1] and _dups(doc, "Chat.md") == [] and by_path(doc)["Chat.md"]["written"]
-    assert "[!vaultkit]" not in (root / "Chat.md").read_text()
+    assert "[!vaultkit]- vaultkit — nothing flagged" in (root / "Chat.md").read_text()
 
 
 def test_a_long_running_pass_gives_what_a_fresh_one_gives_after_every_change() -> None:
@@ -342,6 +361,9 @@ def test_a_long_running_pass_gives_what_a_fresh_one_gives_after_every_change() -
 
     class Ctx:
         options: dict[str, Any] = {}
+        dismissed: frozenset[str] = frozenset()
+        layout = "answer"
+
 
     def summary(text: str) -> Any:
         return DuplicatesPass().analyze(note_of(f"# Note\n\n> [!ai]+ Answer\n> {text}\n"), Ctx()).summary  # type: ignore[arg-type]

@@ -146,7 +146,9 @@ def test_changing_the_fold_of_a_managed_callout_is_a_human_edit(tmp_path: Path, 
     root = tmp_path / "v"
     path = write_note(root, "a.md", AI)
     vk("run", root, "--offline", "--only", "stats")
-    opened = path.read_text().replace("> [!vaultkit]- Stats", "> [!vaultkit]+ Stats")
+    opened = path.read_text().replace("> [!vaultkit]- ", "> [!vaultkit]+ ")
+    assert "[!vaultkit]+" in opened
+
     path.write_text(opened)
     code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "stats", "--no-cache")
     assert path.read_text() == opened

@@ -215,7 +215,7 @@ def _kinds(findings: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
 def _callout(root: Path) -> str:
     """The claims pass's managed callout in the written note."""
     text = (root / "a.md").read_text(encoding="utf-8")
-    start = text.index("> [!vaultkit]- Claims")
+    start = text.index("%%vaultkit:claims/claims%%")
     return text[start:]
 
 
@@ -253,10 +253,18 @@ def test_the_callout_lists_atomic_claims_as_sub_bullets(llm: LlmServer, vk: VK, 
     _run(vk, root, config)
     rows = [line for line in _callout(root).splitlines() if line.startswith(">     - ")]
     assert len(rows) == 4
-    assert rows[0].endswith("Groq's LPU delivers 750 to 1,345 tokens per second.")
-    assert rows[3].endswith("Microsoft deployed RWKV in 2024.")
-    body = _callout(root)
-    assert body.index("Groq's LPU runs Llama models.") < body.index("): Microsoft deployed RWKV to 1.5")
+    shown = [row.removeprefix(">     - ") for row in rows]
+    for sentence, atomic in ATOMIC.items():  # each sentence's in the model's order
+        assert [a for a in shown if a in atomic] == atomic
+
+    # each under its own sentence
+    parent = ""
+    for line in _callout(root).splitlines():
+        if line.startswith("> - [ ] "):
+            parent = line
+        elif line.startswith(">     - "):
+            assert ("RWKV" in line) == ("RWKV" in parent), (parent, line)
+
 
 
 def test_the_models_markdown_is_escaped_in_the_note(llm: LlmServer, vk: VK, tmp_path: Path) -> None:

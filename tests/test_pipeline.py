@@ -20,7 +20,7 @@ VK = Callable[..., tuple[int, str, str]]
 
 # The --json contract as README.md documents it (keys may be added, never renamed: update here when added).
 NOTE_KEYS = {"path", "status", "written", "changed", "targets", "findings"}  # + "error" when status is not ok
-SUMMARY_KEYS = {"notes", "written", "changed", "skipped", "errors", "targets", "findings"}
+SUMMARY_KEYS = {"notes", "written", "changed", "skipped", "errors", "targets", "findings", "dismissed"}
 
 AI = "# Title\n\n> [!ai]+ AI\n> One answer with 7 words here.\n\nMine.\n"
 
@@ -54,7 +54,8 @@ def test_json_report_shape(tmp_path: Path, vk: VK) -> None:
         for t in n["targets"]:
             assert set(t) == {"kind", "type", "line", "end_line"}
         for f in n["findings"]:
-            assert set(f) == {"pass", "kind", "severity", "line", "end_line", "message", "data"}
+            assert set(f) == {"pass", "kind", "severity", "line", "end_line", "message", "data", "id", "dismissed"}
+            assert f["id"].startswith(f["pass"] + ":") and f["dismissed"] is False
             assert f["severity"] in ("error", "warning", "info")
             assert isinstance(f["data"], dict) and isinstance(f["line"], int) and isinstance(f["end_line"], int)
     a = by_path(doc)["a.md"]
@@ -205,7 +206,10 @@ def test_a_human_edit_after_a_run_is_picked_up(tmp_path: Path, vk: VK) -> None:
     code, doc, _ = run_json(vk, "run", root, "--offline")
     assert by_path(doc)["a.md"]["findings"][0]["data"]["words"] == 2
     text = (root / "a.md").read_text()
-    assert "> apple, pi." in text and "> 2 words ·" in text
+    # the answer's callout follows the answer's new text (its t= is the new text's hash)
+    assert "> apple, pi." in text and text.count("%% vaultkit:answer") == 1 and text != written.decode()
+    assert [line.split(" t=")[1][:16] for line in text.splitlines() if "vaultkit:answer" in line] != \
+        [line.split(" t=")[1][:16] for line in written.decode().splitlines() if "vaultkit:answer" in line]
 
 
 def test_a_cached_report_equals_a_fresh_one(tmp_path: Path, vk: VK) -> None:
@@ -237,7 +241,7 @@ def test_diff_prints_a_unified_diff_and_writes_nothing_with_dry_run(tmp_path: Pa
     added = [x[1:] for x in out.splitlines() if x.startswith("+") and not x.startswith("+++")]
     removed = [x for x in out.splitlines() if x.startswith("-") and not x.startswith("---")]
     assert removed == []
-    assert any(x.startswith("> 6 words ·") for x in added) and any("%% vaultkit:stats" in x for x in added)
+    assert any(x.startswith("> [!vaultkit]- vaultkit — ") and "%% vaultkit:answer" in x for x in added)
 
 
 # --- glued callouts and edited blocks, end to end ----------------------------------------------------
@@ -260,19 +264,19 @@ def test_edited_block_is_reported_by_run_and_kept_by_clean(tmp_path: Path, vk: V
     run_json(vk, "run", root, "--offline")
     path = root / "a.md"
     written = path.read_bytes()
-    edited = written.replace(b"> 6 words", b"> 5 words")
+    edited = written.replace(b"[!vaultkit]- vaultkit \xe2\x80\x94 ", b"[!vaultkit]- my own words \xe2\x80\x94 ")
     assert edited != written
     path.write_bytes(edited)
     _, doc, _ = run_json(vk, "run", root, "--offline")
     kinds = [f["kind"] for f in by_path(doc)["a.md"]["findings"]]
     assert "managed-block-edited" in kinds
-    assert b"> 5 words" in path.read_bytes()
+    assert path.read_bytes().count(b"[!vaultkit]") == 1 and b"my own words" in path.read_bytes()
     code, doc, _ = run_json(vk, "clean", root)
     assert code == 0
     (f,) = by_path(doc)["a.md"]["findings"]
     assert f["kind"] == "managed-block-edited" and f["severity"] == "warning"
     cleaned = path.read_bytes()
-    assert b"> 5 words" in cleaned and b"vaultkit_" not in cleaned
+    assert b"my own words" in cleaned and b"vaultkit_" not in cleaned
 
 
 def test_only_leaves_blocks_of_other_passes(tmp_path: Path, vk: VK, registry: Callable[..., None]) -> None:
@@ -280,13 +284,13 @@ def test_only_leaves_blocks_of_other_passes(tmp_path: Path, vk: VK, registry: Ca
     root = _vault(tmp_path, {"a.md": AI})
     run_json(vk, "run", root, "--offline")
     text = (root / "a.md").read_text()
-    assert "vaultkit:echo" in text and "vaultkit:stats" in text
-    (root / "a.md").write_text(text.replace("7 words here", "8 words here"))  # force a fresh stats block
+    assert "%%vaultkit:echo%%" in text and "vaultkit_stats_words" in text
+    (root / "a.md").write_text(text.replace("7 words here", "8 words here"))  # force a fresh run of stats
     code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "stats")
     assert code == 0
     after = (root / "a.md").read_text()
-    echo_block = [x for x in text.splitlines() if "vaultkit:echo" in x]
-    assert echo_block and all(x in after.splitlines() for x in echo_block)
+    echo_section = [x for x in text.splitlines() if x.startswith("> ") and "[!" not in x and "7 words" not in x]
+    assert echo_section and all(x in after.splitlines() for x in echo_section)  # kept as written
     assert "vaultkit_echo_count: 1" in after
     vk("clean", root)
     assert (root / "a.md").read_text() == AI.replace("7 words here", "8 words here")
@@ -484,7 +488,8 @@ def test_run_keeps_the_note_mode(tmp_path: Path, vk: VK) -> None:
     root = _vault(tmp_path, {"a.md": AI})
     (root / "a.md").chmod(0o640)
     vk("run", root, "--offline")
-    assert "vaultkit:stats" in (root / "a.md").read_text()
+    assert "%% vaultkit:answer" in (root / "a.md").read_text()
+
     assert stat.S_IMODE((root / "a.md").stat().st_mode) == 0o640
     assert sorted(p.name for p in root.iterdir()) == ["a.md"]
 

@@ -14,6 +14,9 @@ from vaultkit.passes import Context, Display, PassResult, Registered
 from vaultkit.text import BOM, split_lines, strip_eol
 
 
+PASSES = VaultConfig(layout="passes")  # one callout per pass: these tests check how each is placed
+
+
 def _round_trip(raw: bytes, passes: list[Registered] | None = None, config: VaultConfig | None = None) -> bytes:
     """Run, check clean restores `raw` and a second run changes nothing; return the run's output."""
     out, _, _ = render(raw, passes, config)
@@ -41,7 +44,7 @@ def _headers(out: bytes) -> list[str]:
 
 def test_block_goes_after_the_target_with_a_blank_line() -> None:
     raw = b"# T\n\n> [!ai] AI\n> The answer.\n\nMine.\n"
-    out = _round_trip(raw, [stats()])
+    out = _round_trip(raw, [stats()], PASSES)
     lines = _lines(out)
     at = lines.index("> The answer.")
     assert lines[at + 1] == ""
@@ -80,7 +83,7 @@ def test_no_final_newline_with_the_target_on_the_last_line(nl: bytes) -> None:
 
 def test_note_target_block_is_appended_at_the_end() -> None:
     raw = b"---\nai: true\n---\n# Generated\n\nBody text.\n"
-    out = _round_trip(raw, [stats()])
+    out = _round_trip(raw, [stats()], PASSES)
     lines = _lines(out)
     assert lines[-2].startswith("> [!vaultkit]- Stats %% vaultkit:stats")
     assert lines[-1].startswith("> 3 words")
@@ -95,7 +98,7 @@ def test_note_target_without_final_newline() -> None:
 
 def test_nested_targets_get_nested_blocks() -> None:
     raw = b"> [!note] N\n> talk\n>\n> > [!ai]+ Inner\n> > Inner answer.\n>\n> Outer again.\n"
-    out = _round_trip(raw, [stats()])
+    out = _round_trip(raw, [stats()], PASSES)
     lines = _lines(out)
     (header,) = _headers(out)
     assert header.startswith("> > [!vaultkit]- ")
@@ -109,7 +112,7 @@ def test_targets_ending_on_the_same_line() -> None:
     raw = b"> [!ai] Outer\n> outer text\n> > [!ai] Inner\n> > inner text\n"
     note = parse_note(raw, "n.md", VaultConfig())
     assert [(t.depth, t.end_line) for t in note.targets] == [(1, 4), (2, 4)]
-    out = _round_trip(raw)
+    out = _round_trip(raw, None, PASSES)
     headers = _headers(out)
     assert len(headers) == 4  # two passes x two targets
     assert {h.split(" t=")[1].split()[0] for h in headers} == {t.id for t in note.targets}
@@ -117,13 +120,13 @@ def test_targets_ending_on_the_same_line() -> None:
 
 def test_note_target_and_callout_target_ending_on_the_last_line() -> None:
     raw = b"---\nai: true\n---\nIntro.\n\n> [!ai] AI\n> Answer."
-    out = _round_trip(raw)
+    out = _round_trip(raw, None, PASSES)
     assert len(_headers(out)) == 4
 
 
 def test_tail_separator_when_text_follows_the_target_directly() -> None:
     raw = b"> [!note] N\n> > [!ai] AI\n> > Answer.\n> - my list item\n"
-    out = _round_trip(raw, [stats()])
+    out = _round_trip(raw, [stats()], PASSES)
     lines = _lines(out)
     (header,) = _headers(out)
     assert header.endswith(" tail %%")
@@ -134,7 +137,7 @@ def test_tail_separator_when_text_follows_the_target_directly() -> None:
 
 def test_several_passes_on_one_target_are_separated() -> None:
     raw = b"> [!ai] AI\n> Answer.\n"
-    out = _round_trip(raw)
+    out = _round_trip(raw, None, PASSES)
     lines = _lines(out)
     headers = _headers(out)
     assert [h.split("%% vaultkit:")[1].split()[0] for h in headers] == ["echo", "stats"]
@@ -208,13 +211,13 @@ def test_property_prefix_config() -> None:
 
 def test_list_frontmatter_gets_no_properties_and_a_warning() -> None:
     raw = b"---\n- a\n- b\n---\n> [!ai] AI\n> Answer.\n"
-    out, _, rendered = render(raw, [stats()])
+    out, _, rendered = render(raw, [stats()], PASSES)
     assert out.startswith(b"---\n- a\n- b\n---\n> [!ai] AI\n")
     assert b"vaultkit_stats" not in out
     assert len(_headers(out)) == 1
     assert [f.kind for f in rendered.findings] == ["properties-skipped"]
     assert rendered.findings[0].severity == "warning"
-    assert clean(out) == raw
+    assert clean(out, PASSES) == raw
 
 
 def test_nan_in_frontmatter_does_not_block_properties() -> None:
@@ -224,13 +227,13 @@ def test_nan_in_frontmatter_does_not_block_properties() -> None:
 
 def test_a_hand_edited_block_is_kept_and_reported() -> None:
     raw = b"> [!ai] AI\n> Answer.\n\nMine.\n"
-    out = _round_trip(raw)
+    out = _round_trip(raw, None, PASSES)
     edited = out.replace(b"> echo callout ai", b"> echo callout AI")  # one character in the echo block body
     assert edited != out
     lines = _lines(edited)
     start = lines.index(next(h for h in _headers(edited) if "vaultkit:echo" in h))
     block = lines[start : start + 5]
-    again, note, rendered = render(edited)
+    again, note, rendered = render(edited, None, PASSES)
     # the edited block stays verbatim, and no second echo block is added for that target
     new_lines = _lines(again)
     i = new_lines.index(block[0])
@@ -243,9 +246,9 @@ def test_a_hand_edited_block_is_kept_and_reported() -> None:
     # findings use the note's human-text lines; the report maps them to lines of the file as read
     assert note.file_line(f.line) == start + 1
     assert note.lines[f.line - 1].startswith("> [!vaultkit]")
-    assert render(again)[0] == again
+    assert render(again, None, PASSES)[0] == again
     # clean removes vaultkit's intact marks but keeps the edited block
-    cleaned = clean(edited)
+    cleaned = clean(edited, PASSES)
     assert "\n".join(block).encode() in cleaned
     assert b"vaultkit:stats" not in cleaned and b"vaultkit_" not in cleaned
 
@@ -262,11 +265,11 @@ def test_target_overlapping_an_edited_block(raw: bytes) -> None:
 
 def test_block_of_a_pass_that_is_not_run_stays() -> None:
     raw = b"> [!ai] AI\n> Answer.\n"
-    both = _round_trip(raw)
-    only_stats, _, _ = render(both, [stats()])
+    both = _round_trip(raw, None, PASSES)
+    only_stats, _, _ = render(both, [stats()], PASSES)
     assert sum("vaultkit:echo" in h for h in _headers(only_stats)) == 1
     assert "vaultkit_echo_count" in _frontmatter(only_stats)
-    assert clean(only_stats) == raw
+    assert clean(only_stats, PASSES) == raw
 
 
 def test_a_removed_target_takes_its_blocks_and_properties_with_it() -> None:
@@ -328,5 +331,5 @@ def test_mixed_line_endings_round_trip(raw: bytes) -> None:
 
 def test_all_default_passes_give_each_target_one_block_each() -> None:
     raw = b"> [!ai] a\n> x\n\n> [!ai] b\n> y\n\n---\n\n> [!AI] c\n> z\n"
-    out = _round_trip(raw)
+    out = _round_trip(raw, None, PASSES)
     assert len(_headers(out)) == 3 * len(default_passes())

@@ -77,9 +77,12 @@ def _pieces_of(summary: str, candidates: list[str]) -> bool:
 # --- extractive, through the CLI ------------------------------------------------------------------
 
 
-def test_each_long_section_and_the_answer_get_a_summary_under_their_heading(vk: VK, tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", ["answer", "passes"])
+def test_each_long_section_and_the_answer_get_a_summary_under_their_heading(vk: VK, tmp_path: Path, layout: str) -> None:
     write_note(tmp_path, "a.md", _answer())
-    doc = _run(vk, tmp_path)
+    config = tmp_path.parent / "layout.toml"
+    config.write_text(f'[vaultkit]\nlayout = "{layout}"\n', encoding="utf-8")
+    doc = _run(vk, tmp_path, "--config", config)
     found = _findings(doc, "a.md")
     lines = (tmp_path / "a.md").read_text(encoding="utf-8").splitlines()
     by_heading = {f["data"]["heading"]: f for f in found}
@@ -90,11 +93,22 @@ def test_each_long_section_and_the_answer_get_a_summary_under_their_heading(vk: 
         assert 1 <= size(f["data"]["text"]) <= 60
     assert _answer().splitlines()[by_heading["Where they stop"]["line"] - 1] == "> ## Where they stop"  # lines as read
     text = "\n".join(lines)
-    # The callout sits directly under the heading, collapsed; the answer's own goes after the answer.
-    under = re.escape("> ## Where they stop\n>\n> > [!vaultkit]- Summary ") + r"%%[^\n]*%%\n> > "
-    assert re.search(under + re.escape(by_heading["Where they stop"]["data"]["text"]) + "\n", text)
-    assert "neighbour" not in by_heading["What the scaling laws say"]["data"]["text"]  # the off-topic aside loses
     answer = by_heading["Answer"]["data"]["text"]
+    if layout == "passes":
+        # The callout sits directly under the heading, collapsed; the answer's own goes after the answer.
+        under = re.escape("> ## Where they stop\n>\n> > [!vaultkit]- Summary ") + r"%%[^\n]*%%\n> > "
+        assert re.search(under + re.escape(by_heading["Where they stop"]["data"]["text"]) + "\n", text)
+    else:
+        # One callout after the answer: its summary first, then an outline linking each long section
+        # to its heading, with the section's one sentence.
+        assert text.count("[!vaultkit]") == 1 and "> > [!vaultkit]" not in text
+        assert f"\n> {answer} %%vaultkit:summaries/summary%%\n" in text
+        for heading in ("What the scaling laws say", "Where they stop"):
+            assert f"\n> - [[#{heading}]]: {by_heading[heading]['data']['text']}\n" in text + "\n"
+            assert len(sentences(note_of(f"> [!ai]\n> {by_heading[heading]['data']['text']}\n"),
+                                 note_of(f"> [!ai]\n> {by_heading[heading]['data']['text']}\n").targets[0])) == 1
+        assert text.index("%%vaultkit:summaries/summary%%") < text.index("**Outline** %%vaultkit:summaries/outline%%")
+    assert "neighbour" not in by_heading["What the scaling laws say"]["data"]["text"]  # the off-topic aside loses
     assert f'vaultkit_summaries_summary: "{answer}"' in text
     assert "My own words stay as they are." in text
 
@@ -118,7 +132,7 @@ def test_markdown_and_citation_markers_are_stripped_from_the_summary(vk: VK, tmp
 def test_placement_target_puts_every_summary_after_the_answer(vk: VK, tmp_path: Path) -> None:
     write_note(tmp_path, "a.md", _answer())
     config = tmp_path.parent / "target.toml"
-    config.write_text('[passes.summaries]\nplacement = "target"\n', encoding="utf-8")
+    config.write_text('[vaultkit]\nlayout = "passes"\n\n[passes.summaries]\nplacement = "target"\n', encoding="utf-8")
     _run(vk, tmp_path, "--config", config)
     text = (tmp_path / "a.md").read_text(encoding="utf-8")
     assert text.count("[!vaultkit]- Summary") == 1  # one callout after the answer holds all three
@@ -322,7 +336,8 @@ def test_the_models_markdown_is_escaped_in_the_note(llm: LlmServer, vk: VK, tmp_
     assert found and found[0]["data"]["mode"] == "llm"
     assert found[0]["data"]["text"] == "Scaling laws predict the loss of a model from small training runs."
     text = (root / "a.md").read_text(encoding="utf-8")
-    assert "[[" not in text and "*predict*" not in text  # no link into the vault, no emphasis
+    assert "[[loss" not in text and "*predict*" not in text  # no link into the vault, no emphasis
+
     body = text.split("\n---\n", 1)[1]
     assert "<b>" not in body and "small training runs." in body  # the tag is no text: dropped
     import yaml

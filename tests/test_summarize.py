@@ -70,11 +70,17 @@ def test_the_unregistered_pass_summarises_an_answer_and_its_long_section_under_t
 
     body = " ".join(SECTION * 4)  # a long section (over 150 words)
     raw = f"# Notes\n\n> [!ai]+ Answer\n> Intro line about scaling laws and compute.\n>\n> ## Where scaling stands\n> {body}\n".encode()
-    out, note, _ = render(raw, [Registered("summaries", SummariesPass(), "tests")])
+    from vaultkit.config import VaultConfig
+
+    out, note, _ = render(raw, [Registered("summaries", SummariesPass(), "tests")], VaultConfig(layout="passes"))
     text = out.decode()
     assert "> ## Where scaling stands\n>\n> > [!vaultkit]- Summary" in text
     assert text.count("[!vaultkit]- Summary") == 2
     assert 'vaultkit_summaries_summary: "' in text
+    out, note, _ = render(raw, [Registered("summaries", SummariesPass(), "tests")])  # layout "answer": one callout
+    text = out.decode()
+    assert text.count("[!vaultkit]") == 1 and "\n> - [[#Where scaling stands]]: " in text
+
     assert plain("**Bold** claim[1] with [[Note|a link]] and `code`.") == "Bold claim with a link and code."
     assert plain("as described in [12].") == "as described in."
 

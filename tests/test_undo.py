@@ -65,7 +65,7 @@ def test_each_undo_walks_one_writing_run_back(vk: VK, tmp_path: Path) -> None:
 def test_undo_never_takes_back_a_persons_edit_made_between_runs(vk: VK, tmp_path: Path) -> None:
     note = write_note(tmp_path, "a.md", ANSWER)
     _run(vk, tmp_path)
-    edited = note.read_bytes().replace(b"750 tokens", b"800 tokens")  # a person edits the answer
+    edited = note.read_bytes().replace(b"750 tokens", b"800 tokens", 1)  # a person edits the answer
     note.write_bytes(edited)
     _run(vk, tmp_path)  # vaultkit updates its callout
     assert vk("undo", tmp_path)[0] == 0

@@ -89,7 +89,7 @@ def daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
 
 
 def _has_callout(path: Path) -> bool:
-    return path.exists() and "[!vaultkit]- Claims" in path.read_text(encoding="utf-8")
+    return path.exists() and "%%vaultkit:claims/claims%%" in path.read_text(encoding="utf-8")
 
 
 def test_one_save_gives_one_write_and_vaultkits_own_write_is_an_echo(daemon: Callable[..., Daemon]) -> None:
@@ -118,7 +118,10 @@ def test_a_save_like_vims_backup_dance(daemon: Callable[..., Daemon]) -> None:
     note = d.root / "a.md"
     note.write_text(ANSWER, encoding="utf-8")
     d.settle("a.md", 1)
-    edited = note.read_text(encoding="utf-8").replace("My own line.", "My own line, edited in vim.")
+    # (an edit of the answer: vaultkit's callout quotes it, so the save must be written again)
+    edited = note.read_text(encoding="utf-8").replace("My own line.", "My own line, edited in vim.").replace(
+        "750 tokens", "800 tokens", 1)
+
     probe = d.root / "4913"
     probe.write_bytes(b"")
     probe.unlink()
@@ -165,7 +168,7 @@ def test_a_save_while_vaultkit_computes_wins_and_is_processed_after(daemon: Call
                                 for r in d.log)), d.log
     d.settle("a.md", 1)
     text = note.read_text(encoding="utf-8")
-    assert "Typed while vaultkit worked." in text and "[!vaultkit]- Slow" in text
+    assert "Typed while vaultkit worked." in text and "**Slow** %%vaultkit:slow%%" in text
 
 
 def test_a_deleted_note_and_the_next_save_elsewhere(daemon: Callable[..., Daemon]) -> None:
@@ -260,7 +263,7 @@ def test_online_the_offline_results_are_written_first_and_the_lookups_refresh_th
         assert "vaultkit_citations_markers: 2" in first and "dead-link" not in first  # written before any answer
         assert wait_for(lambda: any(r["action"] == "looked up" for r in d.log)), d.log
         looked_up = len(srv.requests)
-        assert wait_for(lambda: "**dead-link**" in note.read_text(encoding="utf-8")), d.log
+        assert wait_for(lambda: "dead link: " in note.read_text(encoding="utf-8")), d.log
         assert len(srv.requests) == looked_up  # the refresh takes the background's results: no request of its own
         online = [r for r in d.log if r.get("note") == "a.md" and r.get("why") == "online results"]
         assert len(online) == 1 and d.writes("a.md") == 2
@@ -280,7 +283,7 @@ def test_online_a_save_during_the_lookups_is_written_and_still_gets_its_refresh(
         assert wait_for(lambda: len(srv.requests) >= 1), d.log  # its lookups are under way
         note.write_text(_cited([srv.url("/missing"), srv.url("/gone")], mine="My own new line.\n\n"),
                         encoding="utf-8")
-        assert wait_for(lambda: note.read_text(encoding="utf-8").count("**dead-link**") >= 2, timeout=30), d.log
+        assert wait_for(lambda: note.read_text(encoding="utf-8").count("dead link: ") >= 2, timeout=30), d.log
         text = note.read_text(encoding="utf-8")
         assert "My own new line." in text and srv.url("/gone") in text
         assert not any(r.get("action") == "written" and r.get("note") != "a.md" for r in d.log)
@@ -302,7 +305,7 @@ def test_online_with_a_model_the_passes_that_ask_it_run_in_the_background(
         note.write_text(ANSWER, encoding="utf-8")
         assert wait_for(lambda: d.writes("a.md") >= 1), d.log
         first = note.read_text(encoding="utf-8")
-        assert "[!vaultkit]- Claims" in first and "runs Llama models" not in first  # the offline claims, first
+        assert "%%vaultkit:claims/claims%%" in first and "runs Llama models" not in first  # the offline claims, first
         assert wait_for(lambda: any(r["action"] == "looked up" for r in d.log)), d.log
         asked = len(llm.requests)
         assert asked >= 1
@@ -376,12 +379,12 @@ def test_vault_passes_follow_saves_and_deletes_without_rereading_the_vault(daemo
     (d.root / "a.md").write_text(body, encoding="utf-8")
     d.settle("a.md", 0)
     (d.root / "b.md").write_text(body.replace("# Notes", "# Copy"), encoding="utf-8")
-    assert wait_for(lambda: "[!vaultkit]- Duplicates" in (d.root / "b.md").read_text(encoding="utf-8")), d.log
+    assert wait_for(lambda: "%%vaultkit:duplicates/duplicates%%" in (d.root / "b.md").read_text(encoding="utf-8")), d.log
     a = d.root / "a.md"
     a.write_text(a.read_text(encoding="utf-8") + "\nMy line.\n", encoding="utf-8")
-    assert wait_for(lambda: "[!vaultkit]- Duplicates" in a.read_text(encoding="utf-8")), d.log
+    assert wait_for(lambda: "%%vaultkit:duplicates/duplicates%%" in a.read_text(encoding="utf-8")), d.log
     (d.root / "b.md").unlink()
     time.sleep(QUIET * 3)
     a.write_text(a.read_text(encoding="utf-8") + "Another line of mine.\n", encoding="utf-8")
-    assert wait_for(lambda: "[!vaultkit]- Duplicates" not in a.read_text(encoding="utf-8")), d.log
+    assert wait_for(lambda: "%%vaultkit:duplicates/duplicates%%" not in a.read_text(encoding="utf-8")), d.log
     assert "Another line of mine." in a.read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from vaultkit.errors import VaultkitError
 from vaultkit.note import Note, Target
-from vaultkit.passes import Context, Display, Finding, NotePass, PassResult, VaultPass, line_ref
+from vaultkit.passes import Context, Display, Finding, NotePass, PassResult, VaultPass, line_ref, task
 
 __version__ = "0.1.0"
 __all__ = [
@@ -25,4 +25,6 @@ __all__ = [
     "VaultkitError",
     "__version__",
     "line_ref",
+    "task",
 ]
+

@@ -77,7 +77,7 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
              files: Sequence[str] = (), dry_run: bool = False, diff: bool = False, as_json: bool = False,
              offline: bool = False, check: bool = False, fail_on: str = "error", jobs: int = 1,
              config_path: str | None = None, no_cache: bool = False, output: str | None = None,
-             line: int | None = None) -> int:
+             line: int | None = None, show_dismissed: bool = False) -> int:
     from vaultkit.cache import Cache, cache_path
     from vaultkit.config import load_config
     from vaultkit.passes import discover, select
@@ -128,6 +128,9 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
         for r in reports:
             if r.diff:
                 click.echo(r.diff, nl=False)
+    if show_dismissed and not (as_json or output == "json"):
+        for row in text_lines(root, reports, line, dismissed=True):
+            click.echo(row)
     for problem in problems(reports):
         click.echo(problem, err=True)
     unverified = sum(f["data"].get("unverified", 0) for r in reports for f in r.findings
@@ -135,6 +138,10 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
     if unverified:
         click.echo(f"vaultkit: no network — {unverified} links left unverified (nothing was called dead)", err=True)
     click.echo(human_summary(reports, dry_run or diff, seconds, "cleaned" if mode == "clean" else "written"), err=True)
+    ticks = sum(r.dismissed for r in reports if r.changed)
+    if mode == "clean" and ticks:
+        click.echo(f"vaultkit: the callouts taken out held {ticks} dismissed finding{'s' if ticks != 1 else ''}"
+                   f"{'' if dry_run or diff else ' — `vaultkit undo` puts them back'}", err=True)
     if check and fails(reports, fail_on):
         return EXIT_FINDINGS
     return EXIT_OK
@@ -186,7 +193,10 @@ def cli() -> None:
               help="Worker processes; 0 uses every CPU for vault-wide runs.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file instead of VAULT/.vaultkit.toml.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option("--show-dismissed", is_flag=True, help="List the findings a person dismissed (ticked off in "
+              "vaultkit's callouts) on stdout, one `path:line: dismissed [pass] message` each.")
 def run(vault: str | None, **kwargs: Any) -> int:
+
     """Run the passes over a vault (default: the current folder) and write results into the notes.
 
     Example: vaultkit run ~/Notes --offline --check --fail-on warning

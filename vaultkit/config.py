@@ -21,6 +21,7 @@ class VaultConfig:
     ai_key: str = "ai"
     property_prefix: str = "vaultkit_"
     properties: str = "featured"  # "featured": the few keys each pass features; "all": every pass's counts
+    layout: str = "answer"  # "answer": one callout per AI answer; "passes": one per pass, summaries under headings
     max_bytes: int = 5_000_000  # larger notes are skipped, byte-identical
 
 
@@ -155,6 +156,8 @@ def parse_config(data: Mapping[str, Any], source: str = "<config>") -> Config:
         raise ConfigError(f"{source}: [vaultkit] property_prefix must be letters, digits, '_' or '-'")
     if vk.properties not in ("featured", "all"):
         raise ConfigError(f"{source}: [vaultkit] properties must be \"featured\" or \"all\", not {vk.properties!r}")
+    if vk.layout not in ("answer", "passes"):
+        raise ConfigError(f"{source}: [vaultkit] layout must be \"answer\" or \"passes\", not {vk.layout!r}")
     if vk.max_bytes <= 0:
         raise ConfigError(f"{source}: [vaultkit] max_bytes must be positive")
     types = tuple(t.lower() for t in vk.callout_types)

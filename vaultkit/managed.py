@@ -6,16 +6,27 @@ A managed callout looks like this (depth 1; nested targets get more `> `):
     > [!vaultkit]- stats %% vaultkit:stats t=<target> in=<input> out=<body> %%
     > 412 words · 18 sentences · 3 citation markers
 
+With `layout = "answer"` (the default) a target gets one callout, whose sections are the passes'
+(`h=` names the pass behind each phrase of the title, `%%vaultkit:<pass>[/<section>]%%` opens each
+section, so a run of some passes keeps the others' sections as they are):
+
+    > [!vaultkit]- vaultkit — 2 problems %% vaultkit:answer t=<target> out=<body> h=citations %%
+
+    > **Problems** %%vaultkit:citations/problems%%
+    > - [ ] [4] has no entry in the reference list (line 12) %%vk:<finding key>%%
+
 `out` hashes the block as vaultkit wrote it, so a block a person edited is
-recognised and left alone (human edits win). `tail` after the hashes records
-that vaultkit also added a blank line after the block, so `clean` can remove
-exactly what `run` added.
+recognised and left alone (human edits win); a task box's state (and what a tasks
+plugin appends after the key) is not part of it: a ticked box is a dismissal, not
+an edit. `tail` after the hashes records that vaultkit also added a blank line
+after the block, so `clean` can remove exactly what `run` added.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, replace
 
 from vaultkit.text import digest, eol, strip_eol
 
@@ -25,11 +36,26 @@ CREATED_VALUE = "created"
 FOLD = "-"  # managed callouts start collapsed
 _FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
 
+MARK = "%% vaultkit:"  # in every header line: a line without it is not looked at
 _HEADER = re.compile(
     r"^(?P<pre>[ \t>]*?)> \[!" + CALLOUT_TYPE + r"\](?P<fold>[+-]?) (?P<title>.*?) "
-    r"%% vaultkit:(?P<pass>[^\s%]+) t=(?P<t>[0-9a-f]+) in=(?P<in>[0-9a-f]+)"
-    r" out=(?P<out>[0-9a-f]+)(?P<tail> tail)? %%$"
+    r"%% vaultkit:(?:(?P<pass>[^\s%]+) t=(?P<t>[0-9a-f]+) in=(?P<in>[0-9a-f]+)"
+    r"|answer t=(?P<at>[0-9a-f]+))"
+    r" out=(?P<out>[0-9a-f]+)(?: h=(?P<h>[^\s%]+))?(?P<tail> tail)? %%$"
 )
+# A section of an answer's callout starts on a row ending in this; a task row ends in its key.
+_PART = re.compile(r" %%vaultkit:(?P<pass>[^\s%/]+)(?:/(?P<section>[^\s%]+))?%%$")
+_TASK = re.compile(r"^(?P<head>\s*[-*+] \[)(?P<box>[^\]])(?P<mid>\] .*? %%vk:(?P<key>[0-9a-f]{8})%%)")
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A pass's section of an answer's callout, as written: rows without the block's quote prefix."""
+
+    pass_name: str
+    section: str
+    rows: tuple[str, ...]
+    phrase: str = ""  # its words in the callout's title
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +68,8 @@ class Block:
     line: int
     end_line: int
     intact: bool  # False when a person edited it: then it is theirs
+    parts: tuple[Part, ...] = ()  # an answer's callout: its sections (pass_name is then '')
+    after: int = 0  # the `lines` line (1-based) it followed once stripped: its target's last line
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,19 +80,50 @@ class Stripped:
     origin: list[int]  # origin[i] = 0-based file line of kept line i
     blocks: tuple[Block, ...]
     had_keys: bool
+    dismissed: dict[str, frozenset[str]]  # by pass: the keys of the task rows a person ticked
+    keys: tuple[tuple[str, tuple[str, ...]], ...] = ()  # other passes' frontmatter keys, lifted: (pass, lines)
+
 
 
 def block_lines(
-    pass_name: str, target_id: str, input_hash: str, pre: str, title: str, body: str, nl: str, tail: bool
+    pass_name: str, target_id: str, input_hash: str, pre: str, title: str, body: str, nl: str, tail: bool,
+    dismissed: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Render one managed callout (without its separator lines), every line ending in `nl`."""
     title = _one_line(title)
-    rows = [_safe(r) for r in body.strip("\n").split("\n")] if body.strip() else []
+    rows = [tasks(safe(r), dismissed) for r in body.strip("\n").split("\n")] if body.strip() else []
     body_lines = [f"{pre}> {r}" if r else f"{pre}>" for r in rows]
     out = _body_hash(title, body_lines, FOLD)
     flag = " tail" if tail else ""
     header = f"{pre}> [!{CALLOUT_TYPE}]{FOLD} {title} %% vaultkit:{pass_name} t={target_id} in={input_hash} out={out}{flag} %%"
     return [line + nl for line in [header, *body_lines]]
+
+
+def answer_lines(target_id: str, pre: str, title: str, owners: list[str], rows: list[str], nl: str,
+                 tail: bool) -> list[str]:
+    """Render an answer's one callout from its finished rows (safe, sections marked, tasks keyed)."""
+    title = _one_line(title)
+    body_lines = [f"{pre}> {r}" if r else f"{pre}>" for r in rows]
+    out = _body_hash(title, body_lines, FOLD)
+    flags = (f" h={','.join(owners)}" if owners else "") + (" tail" if tail else "")
+    header = f"{pre}> [!{CALLOUT_TYPE}]{FOLD} {title} {MARK}answer t={target_id} out={out}{flags} %%"
+    return [line + nl for line in [header, *body_lines]]
+
+
+def part_mark(pass_name: str, section: str) -> str:
+    """What ends the first row of a pass's section in an answer's callout."""
+    return f" %%vaultkit:{pass_name}{'/' + section if section else ''}%%"
+
+
+def tasks(row: str, dismissed: frozenset[str]) -> str:
+    """A row's task key (from `vaultkit.passes.task`) made a hidden comment, its box ticked if dismissed."""
+    if "\ue002" not in row:
+        return row
+    m = re.search("\ue002([0-9a-f]{8})\ue003$", row)
+    if m is None:
+        return row.replace("\ue002", "").replace("\ue003", "")
+    row = row[: m.start()] + f" %%vk:{m.group(1)}%%"
+    return re.sub(r"^(\s*[-*+] )\[ \]", r"\1[x]", row) if m.group(1) in dismissed else row
 
 
 def separator(pre: str) -> str:
@@ -85,15 +144,60 @@ def _one_line(text: str) -> str:
     return _safe(" ".join(text.split())) or "vaultkit"
 
 
-def _safe(row: str) -> str:
+def safe(row: str) -> str:
     """Keep a rendered row inside its callout: no `%%` (our marker) and no stray CR."""
     row = row.replace("\r", " ").replace("%%", "%\u200b%").rstrip()
     return "\\" + row if _FENCE.match(row) else row  # a fence inside our block would hide what follows
 
 
+_safe = safe
+
+
 def _body_hash(title: str, body_lines: list[str], fold: str) -> str:
-    """Covers everything a person might change: the fold state, the title and the body."""
-    return digest(fold, title, *body_lines, size=6)
+    """Covers everything a person might change: the fold state, the title and the body, but not
+    the state of a task box (or what follows its key): ticking one is how a person dismisses a finding."""
+    rows = [_untick(r) if "%%vk:" in r else r for r in body_lines]
+    return digest(fold, title, *rows, size=6)
+
+
+def _untick(row: str) -> str:
+    m = _TASK.match(row)
+    return f"{m['head']} {m['mid']}" if m else row
+
+
+def _read_body(match: re.Match[str], body: list[str]) -> tuple[tuple[Part, ...], dict[str, set[str]]]:
+    """An intact callout's sections (an answer's) and the keys of the task rows ticked in it, by pass."""
+    pre = match["pre"] + ">"
+    rows = [r[len(pre) + 1:] if r.startswith(pre + " ") else r[len(pre):] for r in body]
+    ticked: dict[str, set[str]] = {}
+    owner = match["pass"]
+    parts: list[tuple[str, str, list[str]]] = []
+    for row in rows:
+        mark = _PART.search(row) if match["pass"] is None else None
+        if mark is not None:
+            owner = mark["pass"]
+            parts.append((owner, mark["section"] or "", []))
+        if parts:
+            parts[-1][2].append(row)
+        task = _TASK.match(row) if "%%vk:" in row else None
+        if task is not None and task["box"] != " " and owner is not None:
+            ticked.setdefault(owner, set()).add(task["key"])
+    if match["pass"] is not None:
+        return (), ticked
+    names = match["h"].split(",") if match["h"] else []
+    title = match["title"].removeprefix(TITLE)
+    phrases = [p for p in title.split(" · ") if not _DISMISSED.fullmatch(p)] if names else []
+    said = dict(zip(names, phrases)) if len(phrases) == len(names) else {}
+    out = []
+    for name, section, own in parts:
+        while own and not own[-1].strip():
+            own.pop()
+        out.append(Part(name, section, tuple(own), said.pop(name, "")))
+    return tuple(out), ticked
+
+
+TITLE = "vaultkit — "  # an answer's callout title starts so; its phrases follow, joined by " · "
+_DISMISSED = re.compile(r"\d+ dismissed")
 
 
 def key_name(line: str, prefix: str) -> str | None:
@@ -121,8 +225,9 @@ def strip(
 
     This is `clean` (owned=None: every pass's marks) and also the first step of
     `run`, which strips the marks of the passes it runs and renders them anew, so
-    run-then-clean restores the exact bytes by construction. Marks of passes not
-    in `owned` stay where they are.
+    run-then-clean restores the exact bytes by construction. Callouts of passes not
+    in `owned` stay where they are; their frontmatter keys are lifted out as they are
+    (`Stripped.keys`), to be put back in order with the fresh ones.
     """
 
     def mine(name: str) -> bool:
@@ -130,6 +235,7 @@ def strip(
 
     drop = [False] * len(lines)
     had_keys = False
+    lifted: list[tuple[str, tuple[str, ...]]] = []
     fm_end = _frontmatter_end(lines)
     if fm_end > 0:
         created = -1
@@ -140,13 +246,15 @@ def strip(
                 created = i
                 had_keys = True
                 i += 1
-            elif name is not None and mine(name):
+            elif name is not None and (mine(name) or key_owner(name, known) is not None):
                 had_keys = True
                 drop[i] = True
                 j = i + 1
                 while j < fm_end and lines[j][:1] in (" ", "\t"):
                     drop[j] = True
                     j += 1
+                if not mine(name):
+                    lifted.append((str(key_owner(name, known)), tuple(lines[i:j])))
                 i = j
             else:
                 i += 1
@@ -156,18 +264,20 @@ def strip(
         elif created > 0 and owned is None:
             drop[created] = True  # clean: the marker goes even if a person added keys of their own
     blocks: list[Block] = []
+    dismissed: dict[str, set[str]] = {}
     n = len(lines)
     i = max(fm_end + 1, 0)
-    if not any("%% vaultkit:" in x for x in lines):
+    if not any(MARK in x for x in lines):
         i = n  # the common case on a first run: nothing of ours below the frontmatter
     in_code = _code_lines(lines, i) if i < n else set()
     while i < n:
         line = lines[i]
-        if i in in_code or "%% vaultkit:" not in line:
+        if i in in_code or MARK not in line:
             i += 1
             continue
         match = _HEADER.match(strip_eol(line))
-        if not match or not (owned is None or match["pass"] in owned):
+        # (an answer's callout is always taken out: the sections of passes not run are put back)
+        if not match or not (owned is None or match["pass"] is None or match["pass"] in owned):
             i += 1
             continue
         pre = match["pre"]
@@ -177,7 +287,12 @@ def strip(
             j += 1
         body = [strip_eol(x) for x in lines[i + 1 : j]]
         intact = _body_hash(match["title"], body, match["fold"]) == match["out"]
-        blocks.append(Block(match["pass"], match["t"], match["in"], i + 1, j, intact))
+        parts: tuple[Part, ...] = ()
+        if intact:
+            parts, ticked = _read_body(match, body)
+            for name, keys in ticked.items():
+                dismissed.setdefault(name, set()).update(keys)
+        blocks.append(Block(match["pass"] or "", match["t"] or match["at"], match["in"] or "", i + 1, j, intact, parts))
         if not intact:
             i += 1  # a person's block: look inside it too, for blocks vaultkit wrote there
             continue
@@ -205,7 +320,8 @@ def strip(
     # an ending; take it away again.
     if kept and lines and drop[-1] and not eol(lines[-1]) and origin[-1] < n - 1:
         kept[-1] = strip_eol(kept[-1])
-    return Stripped(kept, origin, tuple(blocks), had_keys)
+    placed = tuple(replace(b, after=bisect_left(origin, b.line - 1)) for b in blocks)
+    return Stripped(kept, origin, placed, had_keys, {k: frozenset(v) for k, v in dismissed.items()}, tuple(lifted))
 
 
 def _code_lines(lines: list[str], start: int) -> set[int]:
@@ -217,7 +333,7 @@ def _code_lines(lines: list[str], start: int) -> set[int]:
     if not any("```" in x or "~~~" in x for x in lines):
         return set()
     naive = _fenced(lines, start)
-    if not any("%% vaultkit:" in lines[k] for k in naive):
+    if not any(MARK in lines[k] for k in naive):
         return set()
     from vaultkit.markdown import block_parser
 

@@ -62,6 +62,10 @@ class Note:
     config: VaultConfig = field(repr=False)
     had_keys: bool = False
     preparsed: Structure | None = field(default=None, repr=False)  # from an earlier parse of the same text
+    # By pass: keys of the findings a person ticked off in vaultkit's callouts (`Finding.key`).
+    dismissed: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Frontmatter keys of passes this run does not own, lifted out as written: (pass, lines).
+    kept_keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def text(self) -> str:
@@ -84,6 +88,13 @@ class Note:
             return 1
         idx = min(max(line, 1), len(self.origin)) - 1
         return self.origin[idx] + 1
+
+    @cached_property
+    def state(self) -> str:
+        """What the passes' results depend on: the human text, and the findings ticked off."""
+        if not self.dismissed:
+            return self.hash
+        return digest(self.hash, *(f"{p}:{','.join(sorted(keys))}" for p, keys in sorted(self.dismissed.items())))
 
     @cached_property
     def needs_structure(self) -> bool:
@@ -190,7 +201,8 @@ def parse_note(
     frontmatter = _frontmatter(clean)
     note = Note(
         path, raw, decoded, tuple(clean), tuple(stripped.origin), frontmatter, stripped.blocks, config,
-        stripped.had_keys,
+        stripped.had_keys, dismissed=stripped.dismissed, kept_keys=stripped.keys,
+
     )
     known_structure = structures.get(note.hash) if structures else None
     return replace(note, preparsed=known_structure) if known_structure is not None else note

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Protocol, Sequence, runtime_checkable
 
 from vaultkit.errors import ConfigError
+from vaultkit.text import digest
 
 if TYPE_CHECKING:
     from vaultkit.note import Note, Target
@@ -35,6 +36,32 @@ class Finding:
     message: str
     data: Mapping[str, Any] = field(default_factory=dict)
     pass_name: str = ""  # filled in by the pipeline from the entry-point name
+    # What the finding is about (a claim's text, a URL), unchanged by edits elsewhere in the note: with
+    # the kind it keys a dismissal. '' : the message, its line numbers left out.
+    about: str = ""
+
+    @property
+    def key(self) -> str:
+        """The finding's stable key within its pass: a person's tick in the callout is kept under it."""
+        return finding_key(self.kind, self.about or _LINES.sub("", self.message))
+
+
+_LINES = re.compile(r"\(?\blines? \d+(?:[–-]\d+)?\)?")
+_TASK = re.compile("\ue002([0-9a-f]{8})\ue003")
+
+
+def finding_key(kind: str, about: str) -> str:
+    """8 hex digits naming a finding by its kind and what it is about, never by where it is."""
+    return digest(kind, " ".join(about.split()), size=4)
+
+
+def task(finding: Finding, text: str) -> str:
+    """A list line the reader can tick to dismiss `finding` (one line of Markdown; vaultkit adds its
+    hidden key and ticks it while the finding stays dismissed)."""
+    return f"- [ ] {' '.join(text.split())}\ue002{finding.key}\ue003"
+
+
+SECTIONS = ("summary", "problems", "claims", "duplicates", "", "outline")  # their order in an answer's callout
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +74,18 @@ class Display:
     (a heading's, in `note.lines` coordinates), at the heading's quote depth. With `target`
     None the callout belongs to the note, not to AI text: then `line` is required (a heading
     of the person's own text that a pass has something to say about).
+
+    With `[vaultkit] layout = "answer"` (the default) every target gets one callout, and each display
+    is a section of it: `section` says which (one of SECTIONS; '' for any other, shown under `title`
+    after the known ones). Its `line` is then only an order within the section, and a display of
+    the person's own text (`target` None) is not shown.
     """
 
     target: Target | str | None
     body: str
     title: str = ""
     line: int = 0  # 0: after the target
+    section: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +103,17 @@ class PassResult:
     properties: Mapping[str, Property] = field(default_factory=dict)
     summary: Any = None
     cacheable: bool = True
+
+
+@dataclass(frozen=True)
+class PassOutput:
+    """One pass's result for one note, with the hash of the input it was computed from."""
+
+    name: str
+    input_hash: str
+    result: PassResult
+    featured: frozenset[str] | None = None  # the property keys written by default (None: every one)
+    headline: Callable[[Sequence[Finding]], str] | None = None  # its words for an answer's callout title
 
 
 _LINE_REF = re.compile("\ue000(\\d+)\ue001")
@@ -93,12 +137,13 @@ def merge(first: PassResult, second: PassResult) -> PassResult:
     """One pass's note result and its vault result as one: a target's two bodies share its callout."""
     displays = list(first.displays)
     for d in second.displays:
-        at = next((i for i, x in enumerate(displays) if (x.target, x.line) == (d.target, d.line)), None)
+        at = next((i for i, x in enumerate(displays) if (x.target, x.line, x.section) == (d.target, d.line, d.section)),
+                  None)
         if at is None:
             displays.append(d)
         else:
             old = displays[at]
-            displays[at] = Display(old.target, old.body + "\n" + d.body, old.title or d.title, old.line)
+            displays[at] = Display(old.target, old.body + "\n" + d.body, old.title or d.title, old.line, old.section)
     return PassResult(first.findings + second.findings, tuple(displays),
                       {**first.properties, **second.properties}, first.summary, first.cacheable and second.cacheable)
 
@@ -112,12 +157,14 @@ def validate(result: object, note: Note) -> None:
             raise TypeError(f"bad finding {f!r}: needs a str kind and severity error|warning|info")
         if type(f.line) is not int or type(f.end_line) is not int or not isinstance(f.message, str):
             raise TypeError(f"bad finding {f!r}: line and end_line must be int, message str")
+        if not isinstance(f.about, str):
+            raise TypeError(f"bad finding {f!r}: about must be str")
         json.dumps(dict(f.data))  # data goes into --json as it is
     targets = set(note.targets)
     for d in result.displays:
         if not isinstance(d, Display) or (d.target not in targets and d.target is not None) \
-                or not isinstance(d.body, str) or not isinstance(d.title, str):
-            raise TypeError(f"bad display {d!r}: needs one of note.targets (or None) and str body/title")
+                or not isinstance(d.body, str) or not isinstance(d.title, str) or not isinstance(d.section, str):
+            raise TypeError(f"bad display {d!r}: needs one of note.targets (or None) and str body/title/section")
         first, last = (d.target.line, d.target.end_line) if d.target is not None else (1, len(note.lines))
         if type(d.line) is not int or (d.line and not first <= d.line <= last) or (d.target is None and not d.line):
             raise TypeError(f"bad display {d!r}: line must be 0 or a line of its target (a line of the note without one)")
@@ -142,6 +189,14 @@ class Context:
     # The pass's own bytes kept between runs, `store.load(key)` / `store.save(key, data)` (None: no
     # cache): an index a vault step can update, instead of building it from every note's summary.
     store: Any = None
+    # The keys (`Finding.key`) of this pass's findings the person ticked off in this note's callouts:
+    # a pass leaves them out of its counts and properties (vaultkit ticks their lines and marks them).
+    dismissed: frozenset[str] = frozenset()
+
+    @property
+    def layout(self) -> str:
+        """`[vaultkit] layout`: "answer" (one callout per target, each display a section) or "passes"."""
+        return str(getattr(getattr(self.config, "vaultkit", None), "layout", "answer"))
 
 
 @runtime_checkable
@@ -156,6 +211,9 @@ class NotePass(Protocol):
     # (optional) featured_properties: tuple[str, ...] — the keys of `PassResult.properties` worth a
     # place in the Properties panel; the others are written only with `[vaultkit] properties = "all"`
     # (without it, every property is written)
+    # (optional) def headline(self, findings: Sequence[Finding]) -> str — a few words for the title
+    # of an answer's callout ("2 problems") from this pass's findings in that answer, the dismissed
+    # ones left out; '' when they need no attention. Without it: "N <pass> warnings", if any.
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:
         """Return what this pass finds in `note` (its targets are `note.targets`)."""
@@ -224,6 +282,19 @@ class Registered:
     def is_vault_pass(self) -> bool:
         """Vault passes see all notes; note passes see one."""
         return getattr(self.impl, "scope", "note") == "vault"
+
+    def headline(self, findings: Sequence[Finding]) -> str:
+        """The pass's phrase for an answer's callout title (its own `headline`, or a count of warnings);
+        a headline that raises says nothing rather than stopping the write."""
+        own = getattr(self.impl, "headline", None)
+        if callable(own):
+            try:
+                phrase = own(findings)
+            except Exception:  # noqa: BLE001 — a title is not worth a failed note
+                return ""
+            return " ".join(phrase.split()) if isinstance(phrase, str) else ""
+        n = sum(1 for f in findings if f.severity != "info")
+        return f"{n} {self.name} warning{'s' if n != 1 else ''}" if n else ""
 
     @property
     def description(self) -> str:

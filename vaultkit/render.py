@@ -12,20 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from vaultkit.errors import ParseError
-from vaultkit.managed import CREATED_KEY, CREATED_VALUE, block_lines, outer_prefix, separator
+from vaultkit.answer import answers
+from vaultkit.managed import CREATED_KEY, CREATED_VALUE, answer_lines, block_lines, outer_prefix, part_mark, separator
 from vaultkit.note import Note, Target, load_yaml
-from vaultkit.passes import Display, Finding, PassResult, Property, resolve_line_refs
+from vaultkit.passes import Display, Finding, PassOutput, PassResult, Property, resolve_line_refs
 from vaultkit.text import digest, eol, strip_eol
-
-
-@dataclass(frozen=True)
-class PassOutput:
-    """One pass's result for one note, with the hash of the input it was computed from."""
-
-    name: str
-    input_hash: str
-    result: PassResult
-    featured: frozenset[str] | None = None  # the property keys written by default (None: every one)
 
 
 @dataclass
@@ -48,7 +39,7 @@ def compose(note: Note, outputs: Sequence[PassOutput], where: Callable[[int], in
     lines, inserted, findings = _with_blocks(note, outputs, nl)
     properties = _properties(note, outputs)
     splice: tuple[int, list[str]] | None = None
-    if properties:
+    if properties or note.kept_keys:
         new_lines, problem, at = _with_properties(note, lines, properties, nl)
         if problem:
             findings.append(Finding("properties-skipped", "warning", 1, 1, problem, {}, "vaultkit"))
@@ -61,9 +52,9 @@ def compose(note: Note, outputs: Sequence[PassOutput], where: Callable[[int], in
         # with them filled in; the properties sit in the frontmatter, above every block.
         where = where or Rendered("", [], inserted).new_line
         filled = [PassOutput(o.name, o.input_hash, PassResult(
-            o.result.findings, tuple(Display(d.target, resolve_line_refs(d.body, where), d.title, d.line)
-                                     for d in o.result.displays), o.result.properties, o.result.summary), o.featured)
-            for o in outputs]
+            o.result.findings, tuple(Display(d.target, resolve_line_refs(d.body, where), d.title, d.line, d.section)
+                                     for d in o.result.displays), o.result.properties, o.result.summary), o.featured,
+            o.headline) for o in outputs]
         lines = _with_blocks(note, filled, nl)[0]
     if splice is not None:
         at, rows = splice
@@ -71,20 +62,54 @@ def compose(note: Note, outputs: Sequence[PassOutput], where: Callable[[int], in
     return Rendered("".join(lines), findings, inserted)
 
 
+_TASK_KEY = re.compile(r" %%vk:([0-9a-f]{8})%%")
+_UNTICK = re.compile(r"(?m)^(\s*[-*+] )\[[^\]]\](?=.*\ue002)")
+Make = Callable[[str, str, bool], list[str]]  # (quote prefix, newline, tail) -> a callout's lines
+
+
 def _with_blocks(note: Note, outputs: Sequence[PassOutput], nl: str
                  ) -> tuple[list[str], list[tuple[int, int]], list[Finding]]:
-    """The note's lines with every pass's managed callouts inserted after their targets."""
-    lines = list(note.lines)
+    """The note's lines with the managed callouts inserted: one per answer, or one per pass."""
     findings: list[Finding] = []
-    inserted: list[tuple[int, int]] = []
     edited = {(b.pass_name, b.target_id): b for b in note.blocks if not b.intact}
     for b in edited.values():
+        what = f"the {b.pass_name} callout" if b.pass_name else "vaultkit's callout"
         findings.append(
             Finding("managed-block-edited", "warning", note.note_line(b.line), note.note_line(b.end_line),
-                    f"the {b.pass_name} callout was edited by hand, so vaultkit leaves it as it is — "
+                    f"{what} was edited by hand, so vaultkit leaves it as it is — "
                     "delete it to get a fresh one", {"pass": b.pass_name}, "vaultkit")
         )
-    by_anchor: dict[tuple[Target | None, int], list[tuple[str, str, str, str]]] = {}
+    by_anchor: dict[tuple[Target | None, int], list[Make]] = {}
+    if note.config.layout == "answer":
+        for a in answers(note, outputs):
+            by_anchor[(a.target, 0)] = [lambda pre, nl, tail, a=a: answer_lines(  # type: ignore[misc]
+                a.target.id, pre, a.title, a.owners, a.rows, nl, tail)]
+    else:
+        _per_pass(note, outputs, edited, by_anchor)
+    lines = list(note.lines)
+    inserted: list[tuple[int, int]] = []
+    # Insert bottom-up so earlier indices stay valid; at one line, deeper anchors go first.
+    for target, line in sorted(by_anchor, key=_position, reverse=True):
+        before = len(lines)
+        lines = _insert_blocks(lines, target, line, by_anchor[(target, line)], nl)
+        inserted.append((_position((target, line))[0], len(lines) - before))
+    return lines, inserted, findings
+
+
+def _per_pass(note: Note, outputs: Sequence[PassOutput], edited: Mapping[tuple[str, str], object],
+              by_anchor: dict[tuple[Target | None, int], list[Make]]) -> None:
+    """`layout = "passes"`: a callout per pass and place (a section of an answer's callout whose pass
+    did not run is kept as one)."""
+    ran = {o.name for o in outputs}
+    for b in note.blocks:
+        target = next((t for t in note.targets if t.end_line == b.after), None) if b.intact else None
+        for p in b.parts if target is not None else ():
+            if p.pass_name not in ran:  # (its task keys and boxes as a pass writes them: block_lines redoes them)
+                body = _TASK_KEY.sub("\ue002\\1\ue003", "\n".join(p.rows).replace(part_mark(p.pass_name, p.section), ""))
+                dismissed = note.dismissed.get(p.pass_name, frozenset())
+                by_anchor.setdefault((target, 0), []).append(
+                    lambda pre, nl, tail, p=p, body=body, tid=target.id, dismissed=dismissed: block_lines(
+                        p.pass_name, tid, "0", pre, p.pass_name, _UNTICK.sub(r"\1[ ]", body), nl, tail, dismissed))
     unsafe = _inside_regions(note) if any(d.line for out in outputs for d in out.result.displays) else set()
     for out in outputs:
         for d in out.result.displays:
@@ -96,13 +121,10 @@ def _with_blocks(note: Note, outputs: Sequence[PassOutput], nl: str
                 line = 0  # after its target instead
             if (out.name, block_id(d.target, line)) in edited:
                 continue
-            by_anchor.setdefault((d.target, line), []).append((out.name, out.input_hash, d.title or out.name, d.body))
-    # Insert bottom-up so earlier indices stay valid; at one line, deeper anchors go first.
-    for target, line in sorted(by_anchor, key=_position, reverse=True):
-        before = len(lines)
-        lines = _insert_blocks(lines, target, line, by_anchor[(target, line)], nl)
-        inserted.append((_position((target, line))[0], len(lines) - before))
-    return lines, inserted, findings
+            dismissed = note.dismissed.get(out.name, frozenset())
+            by_anchor.setdefault((d.target, line), []).append(
+                lambda pre, nl, tail, out=out, d=d, tid=block_id(d.target, line), dismissed=dismissed: block_lines(
+                    out.name, tid, out.input_hash, pre, d.title or out.name, d.body, nl, tail, dismissed))
 
 
 def _inside_regions(note: Note) -> set[int]:
@@ -128,8 +150,7 @@ def block_id(target: Target | None, line: int = 0) -> str:
 _QUOTES = re.compile(r"^(?:[ ]{0,3}>[ ]?)*")
 
 
-def _insert_blocks(lines: list[str], target: Target | None, line: int, blocks: list[tuple[str, str, str, str]],
-                   nl: str) -> list[str]:
+def _insert_blocks(lines: list[str], target: Target | None, line: int, blocks: list[Make], nl: str) -> list[str]:
     at = _position((target, line))[0]  # 0-based index of the line after the target (or the anchor line)
     if at > 0 and eol(lines[at - 1]):
         # Use the ending of the line we insert after: a lone CR followed by our LF
@@ -146,11 +167,10 @@ def _insert_blocks(lines: list[str], target: Target | None, line: int, blocks: l
     following = strip_eol(lines[at]) if at < len(lines) else None
     tail = following is not None and following.strip() != "" and following.rstrip() != sep
     chunk: list[str] = []
-    tid = block_id(target, line)
-    for k, (name, input_hash, title, body) in enumerate(blocks):
+    for k, make in enumerate(blocks):
         last = k == len(blocks) - 1
         chunk.append(sep + nl)
-        chunk.extend(block_lines(name, tid, input_hash, pre, title, body, nl, tail and last))
+        chunk.extend(make(pre, nl, tail and last))
     if tail:
         chunk.append(sep + nl)
     before = lines[:at]
@@ -161,16 +181,16 @@ def _insert_blocks(lines: list[str], target: Target | None, line: int, blocks: l
     return before + chunk + lines[at:]
 
 
-def _properties(note: Note, outputs: Sequence[PassOutput]) -> dict[str, Property]:
-    """The passes' properties as frontmatter keys: by default only those each pass features (the
-    Properties panel shows every key, so per-pass counts wait for `properties = "all"`)."""
+def _properties(note: Note, outputs: Sequence[PassOutput]) -> dict[str, tuple[str, Property]]:
+    """The passes' properties as frontmatter keys (with the pass of each): by default only those each
+    pass features (the Properties panel shows every key, so per-pass counts wait for `properties = "all"`)."""
     prefix = note.config.property_prefix
     every = note.config.properties == "all"
-    props: dict[str, Property] = {}
+    props: dict[str, tuple[str, Property]] = {}
     for out in outputs:
         for key, value in sorted(out.result.properties.items()):
             if every or out.featured is None or key in out.featured:
-                props[f"{prefix}{property_name(out.name, key)}"] = value
+                props[f"{prefix}{property_name(out.name, key)}"] = (out.name, value)
     return props
 
 
@@ -181,8 +201,15 @@ def _yaml_scalar(value: Property | Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _rows(note: Note, props: Mapping[str, tuple[str, Property]], nl: str) -> list[str]:
+    """vaultkit's frontmatter lines, by pass: the fresh keys, and other passes' as they were written."""
+    rows = [(name, [f"{key}: {_yaml_scalar(value)}{nl}"]) for key, (name, value) in props.items()]
+    rows += [(name, list(kept)) for name, kept in note.kept_keys]
+    return [line for _, group in sorted(rows, key=lambda r: r[0]) for line in group]
+
+
 def _with_properties(
-    note: Note, lines: list[str], props: Mapping[str, Property], nl: str
+    note: Note, lines: list[str], props: Mapping[str, tuple[str, Property]], nl: str
 ) -> tuple[list[str], str, int]:
     """Add vaultkit's keys at the end of the frontmatter (creating it if needed), then verify.
 
@@ -191,7 +218,7 @@ def _with_properties(
     fm = note.frontmatter
     if fm is None:
         prefix = note.config.property_prefix
-        rows = [f"{key}: {_yaml_scalar(value)}{nl}" for key, value in props.items()]
+        rows = _rows(note, props, nl)
         created = [f"---{nl}", f"{prefix}{CREATED_KEY}: {CREATED_VALUE}{nl}", *rows, f"---{nl}"]
         new = created + lines
         start, end, at = 1, len(created) - 1, 0
@@ -201,7 +228,7 @@ def _with_properties(
             return lines, "frontmatter is not a key: value mapping, so vaultkit adds no properties to it", 0
         close = fm.end_line - 1  # 0-based index of the closing ---
         nl = eol(lines[close - 1]) if close > 0 and eol(lines[close - 1]) else nl
-        rows = [f"{key}: {_yaml_scalar(value)}{nl}" for key, value in props.items()]
+        rows = _rows(note, props, nl)
         new = lines[:close] + rows + lines[close:]
         start, end, at = 1, close + len(rows), close
         human = fm.data
@@ -213,10 +240,12 @@ def _with_properties(
     # Keys appended at column 0 after the last human line cannot change a human value
     # (YAML ends every block there), so checking the keys and our own values is enough.
     # Human values are never compared: deep, aliased or odd data must not cost anything.
-    if not isinstance(data, dict) or len(data) != len(human) + len(props) or not all(k in data for k in human):
+    if not isinstance(data, dict) or len(data) != len(human) + len(props) + len(note.kept_keys) \
+            or not all(k in data for k in human):
         return lines, problem, at
-    if any(type(data.get(k)) is not type(v) or data.get(k) != v for k, v in props.items()):
+    if any(type(data.get(k)) is not type(v) or data.get(k) != v for k, (_, v) in props.items()):
         return lines, problem, at
+
     return new, "", at
 
 

@@ -30,6 +30,8 @@ class NoteReport:
     retry: bool = False  # a pass's result was a stopgap: process the note again next run (not in --json)
     vault_results: dict[str, Any] = field(default_factory=dict)  # the vault results applied, as JSON (not in --json)
     held: bool = False  # not written: its vault results were unknown; the vault step's pass writes it (not in --json)
+    dismissed: int = 0  # findings ticked off in the note's callouts as read (not in --json)
+
 
     def as_json(self) -> dict[str, Any]:
         """The contract's shape: path, status, error (when not ok), written, targets, findings."""
@@ -46,11 +48,15 @@ RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}  # error=0 is th
 
 
 def summary(reports: Sequence[NoteReport]) -> dict[str, Any]:
-    """Counts for the contract's `summary` object."""
+    """Counts for the contract's `summary` object (findings a person dismissed counted apart)."""
     counts: dict[str, int] = {s: 0 for s in SEVERITIES}
+    dismissed = 0
     for r in reports:
         for f in r.findings:
-            counts[f["severity"]] = counts.get(f["severity"], 0) + 1
+            if f.get("dismissed"):
+                dismissed += 1
+            else:
+                counts[f["severity"]] = counts.get(f["severity"], 0) + 1
     return {
         "notes": len(reports),
         "written": sum(r.written for r in reports),
@@ -59,6 +65,7 @@ def summary(reports: Sequence[NoteReport]) -> dict[str, Any]:
         "errors": sum(r.status == "error" for r in reports),
         "targets": sum(len(r.targets) for r in reports),
         "findings": counts,
+        "dismissed": dismissed,
     }
 
 
@@ -75,12 +82,14 @@ def as_json(vault: Path, reports: Sequence[NoteReport], extra: dict[str, Any] | 
     return doc
 
 
-def text_lines(vault: Path, reports: Sequence[NoteReport], at_line: int | None = None) -> list[str]:
+def text_lines(vault: Path, reports: Sequence[NoteReport], at_line: int | None = None,
+               dismissed: bool = False) -> list[str]:
     """`path:line: severity [pass] message`, one per finding: the shape editors read as a problem list.
 
     Lines are those of the file as vaultkit left it (where it wrote, after its own blocks). With
     `at_line` (a line of the file as it was read: an editor's cursor), only the findings of the
-    AI text at that line, or of the nearest above it (the cursor is on its callouts).
+    AI text at that line, or of the nearest above it (the cursor is on its callouts). Findings a
+    person dismissed are left out; `dismissed=True` lists those instead (`run --show-dismissed`).
     """
     out = []
     for r in reports:
@@ -89,8 +98,11 @@ def text_lines(vault: Path, reports: Sequence[NoteReport], at_line: int | None =
         for read, f in zip(r.findings, shown):
             if span is not None and not span[0] <= read["line"] <= span[1]:
                 continue
+            if bool(f.get("dismissed")) != dismissed:
+                continue
             message = " ".join(str(f["message"]).split())  # one finding, one line
-            out.append(f"{vault / r.path}:{f['line']}: {f['severity']} [{f['pass']}] {message}")
+            severity = "dismissed" if dismissed else f["severity"]
+            out.append(f"{vault / r.path}:{f['line']}: {severity} [{f['pass']}] {message}")
     return out
 
 
@@ -114,9 +126,10 @@ def human_summary(reports: Sequence[NoteReport], dry_run: bool, seconds: float, 
     s = summary(reports)
     f = s["findings"]
     changed = f"{s['changed']} would change" if dry_run else f"{s['written']} {verb}"
+    dismissed = f", {s['dismissed']} dismissed" if s["dismissed"] else ""
     return (
         f"vaultkit: {s['notes']} notes, {s['targets']} targets, {changed}, {s['skipped']} skipped, "
-        f"{s['errors']} errors · findings: {f['error']} error, {f['warning']} warning, {f['info']} info "
+        f"{s['errors']} errors · findings: {f['error']} error, {f['warning']} warning, {f['info']} info{dismissed} "
         f"({seconds:.2f}s)"
     )
 
@@ -127,6 +140,7 @@ def fails(reports: Sequence[NoteReport], fail_on: str) -> bool:
     for r in reports:
         if r.status == "error":
             return True
-        if any(RANK.get(f["severity"], 99) <= limit for f in r.findings):
+        if any(RANK.get(f["severity"], 99) <= limit and not f.get("dismissed") for f in r.findings):
+
             return True
     return False

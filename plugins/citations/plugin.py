@@ -8,7 +8,9 @@ from collections import Counter
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from vaultkit import Context, Display, Finding, Note, PassResult, Target
+from typing import Sequence
+
+from vaultkit import Context, Display, Finding, Note, PassResult, Target, line_ref, task
 from vaultkit_plugins.text.prose import target_lines
 from vaultkit_plugins.text.quoting import escape
 from vaultkit_plugins.text.reference_types import Citations, Reference
@@ -46,7 +48,7 @@ _STOP = set(
 class CitationsPass:
     """Checks citation markers, reference lists, identifiers and source lines in AI text."""
 
-    version = "3"
+    version = "4"
     featured_properties = ("problems",)  # what the Properties panel shows by default
     options = OPTIONS
     online = True  # its results depend on the network: the pipeline does not cache them when online
@@ -78,12 +80,22 @@ class CitationsPass:
                 found.sort(key=lambda f: (f.line, f.kind))
             findings += found
             if found:
-                displays.append(Display(target, render(found), "Citations"))
+                displays.append(Display(target, render(found), "Problems", section="problems"))
         props: dict[str, int] = {}
         if note.targets:
             # (no `problems: 0` on every AI note: a property the Properties panel shows must say something)
-            props = {"references": total_refs, "markers": total_markers, **({"problems": len(findings)} if findings else {})}
+            problems = len(_problems(findings, ctx.dismissed))
+            props = {"references": total_refs, "markers": total_markers, **({"problems": problems} if problems else {})}
         return PassResult(tuple(findings), tuple(displays), props)
+
+    def headline(self, findings: Sequence[Finding]) -> str:
+        """"2 problems": the warnings a reader has not dismissed (an unused entry is not one)."""
+        n = len(_problems(findings))
+        return f"{n} problem{'s' if n != 1 else ''}" if n else ""
+
+
+def _problems(findings: Sequence[Finding], dismissed: frozenset[str] = frozenset()) -> list[Finding]:
+    return [f for f in findings if f.severity != "info" and f.key not in dismissed]
 
 
 def check(note: Note, target: Target, cites: Citations, threshold: float = 0.2) -> list[Finding]:
@@ -241,6 +253,12 @@ def _source(note: Note, target: Target, threshold: float) -> list[Finding]:
 
 
 def render(findings: list[Finding]) -> str:
-    """One line per problem, for the managed callout (a message quotes the note and the network: it
-    is shown as written, entities decoded, and made inert)."""
-    return "\n".join(f"- **{f.kind}**: {escape(html.unescape(f.message))}" for f in findings)
+    """One line per finding, a box to tick off for each problem (a message quotes the note and the
+    network: it is shown as written, entities decoded, and made inert)."""
+    rows = []
+    for f in findings:
+        text = f"{f.kind.replace('-', ' ')}: {escape(html.unescape(f.message))} (line {line_ref(f.line)})"
+
+        rows.append(task(f, text) if f.severity != "info" else f"- {text}")
+    return "\n".join(rows)
+

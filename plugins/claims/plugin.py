@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
-from vaultkit import Context, Display, Finding, Note, PassResult, Target, line_ref
+from vaultkit import Context, Display, Finding, Note, PassResult, Target, line_ref, task
 
 from vaultkit_plugins.text.quoting import escape, quote
 from vaultkit_plugins.text.references import has_citation, may_have_citation, parse
@@ -16,7 +16,8 @@ from vaultkit_plugins.text.sentences import Sentence, is_english, sentences
 from ._facts import conflicts, context, numeric_facts
 from ._worthy import THRESHOLD, can_score, is_short, score
 
-OPTIONS = {"threshold": THRESHOLD, "llm": False}
+OPTIONS = {"threshold": THRESHOLD, "llm": False, "max_listed": 10}
+_FEW_CITED = 3  # cited claims are listed up to this many; more are one line that counts them
 _MAX_FACTS = 200  # per note: a summary stays small however long the note
 
 
@@ -29,7 +30,7 @@ def claim_id(text: str) -> str:
 class ClaimsPass:
     """Lists the check-worthy factual claims in each AI answer; uncited ones are warnings."""
 
-    version = "3"
+    version = "4"
     featured_properties = ("uncited",)  # what the Properties panel shows by default
     options = OPTIONS
 
@@ -51,11 +52,15 @@ class ClaimsPass:
         if ctx.options.get("llm") and any(found for _, found in per_target):
             per_target, extra = _refine(per_target, ctx)
         claims = [f for _, found in per_target for f in found]
-        displays = tuple(Display(target, render(found), "Claims") for target, found in per_target if found)
-        uncited = sum(1 for f in claims if not f.data["cited"])
+        listed = int(ctx.options.get("max_listed", OPTIONS["max_listed"]))
+        displays = tuple(Display(target, render(found, ctx.dismissed, listed), _title(found), section="claims")
+                         for target, found in per_target if found)
+        uncited = sum(1 for f in claims if not f.data["cited"] and f.key not in ctx.dismissed)
         # Properties only where there are claims: every note of a vault saying "0" is noise.
         props = {"count": len(claims), "uncited": uncited} if claims else {}
-        summary = {"facts": facts[:_MAX_FACTS]} if facts else None
+        summary: dict[str, Any] | None = {"facts": facts[:_MAX_FACTS]} if facts else None
+        if summary is not None and ctx.dismissed:  # (conflicts a person ticked off, for the vault step)
+            summary["dismissed"] = sorted(ctx.dismissed)
         # A fallback is not cached: the next run asks the model again.
         return PassResult(tuple(claims + extra), displays, props, summary, cacheable=not extra)
 
@@ -76,8 +81,18 @@ class ClaimsPass:
             message = ("cited" if cited else "uncited") + f" claim: {s.text}"
             out.append(Finding("claim", "info" if cited else "warning", s.line, max(s.end_line, s.line), message,
                                {"text": s.text, "cited": cited, "score": round(value, 2), "id": claim_id(s.text),
-                                "signals": signals}))
+                                "signals": signals}, about=s.text))
         return out
+
+    def headline(self, findings: Sequence[Finding]) -> str:
+        """"5 of 12 claims uncited", and conflicting figures: what a reader should check first."""
+        claims = [f for f in findings if f.kind == "claim"]
+        uncited = sum(1 for f in claims if not f.data.get("cited"))
+        conflicts = sum(1 for f in findings if f.kind == "conflicting-claim")
+        words = [f"{uncited} of {len(claims)} claim{'s' if len(claims) != 1 else ''} uncited"] if uncited else []
+        if conflicts:
+            words.append(f"{conflicts} conflicting figure{'s' if conflicts != 1 else ''}")
+        return ", ".join(words)
 
     def combine(self, summaries: Mapping[str, Any], ctx: Context) -> Mapping[str, PassResult]:
         """`conflicting-claim`: one subject given different figures (or one work two years) in two places."""
@@ -90,7 +105,7 @@ class ClaimsPass:
         by_path: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
         for mine, other in conflicts(facts):
             by_path.setdefault(mine["path"], []).append((mine, other))
-        return {path: _conflict_result(pairs) for path, pairs in by_path.items()}
+        return {path: _conflict_result(pairs, _dismissed(summaries.get(path))) for path, pairs in by_path.items()}
 
 
 _PROMPT = (
@@ -173,7 +188,11 @@ def _facts(note: Note, target: Target, claims: list[Finding], cited: bool) -> li
     return out
 
 
-def _conflict_result(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> PassResult:
+def _dismissed(summary: Any) -> frozenset[str]:
+    return frozenset(summary.get("dismissed", ())) if isinstance(summary, dict) else frozenset()
+
+
+def _conflict_result(pairs: list[tuple[dict[str, Any], dict[str, Any]]], dismissed: frozenset[str]) -> PassResult:
     findings: list[Finding] = []
     rows: dict[str, list[str]] = {}
     seen = set()
@@ -185,17 +204,19 @@ def _conflict_result(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> Pass
         where = "elsewhere in this note" if other["path"] == mine["path"] else f"in {other['path']}"
         message = (f"{subject}: {mine['value']} here, {other['value']} {where} (line {other['line']}) — "
                    f"check which is right: {mine['text']}")
-        findings.append(Finding("conflicting-claim", "warning", mine["line"], mine["line"], message, {
+        found = Finding("conflicting-claim", "warning", mine["line"], mine["line"], message, {
             "key": mine["key"], "value": mine["value"], "text": mine["text"],
             "other": {"path": other["path"], "line": other["line"], "value": other["value"], "text": other["text"]},
-        }))
+        }, about=f"{mine['key']}|{mine['value']}|{other['path']}|{other['value']}")
+        findings.append(found)
         there = (f"at line {line_ref(other['line'])}" if other["path"] == mine["path"]
                  else f"in [[{_link_target(other['path'])}]]")
-        rows.setdefault(mine["target"], []).append(
-            f"- **conflict** (line {line_ref(mine['line'])}): {quote(subject)} {quote(mine['value'])} here, "
-            f"{quote(other['value'])} {there} — {quote(other['text'][:120])}")
-    displays = tuple(Display(target, "\n".join(lines), "Claims") for target, lines in rows.items())
-    return PassResult(tuple(findings), displays, {"conflicts": len(findings)})
+        rows.setdefault(mine["target"], []).append(task(found, (
+            f"conflict: {quote(subject)} {quote(mine['value'])} here (line {line_ref(mine['line'])}), "
+            f"{quote(other['value'])} {there} — {quote(other['text'][:120])}")))
+    displays = tuple(Display(target, "\n".join(lines), "Claims", section="claims") for target, lines in rows.items())
+    active = sum(1 for f in findings if f.key not in dismissed)
+    return PassResult(tuple(findings), displays, {"conflicts": active} if active else {})
 
 
 def _link_target(path: str) -> str:
@@ -204,12 +225,27 @@ def _link_target(path: str) -> str:
     return re.sub(r"[|\]\[#^]", " ", name)
 
 
-def render(findings: list[Finding]) -> str:
-    """Uncited claims first, each quoted with the line it is on, to jump to."""
-    ordered = sorted(findings, key=lambda f: (bool(f.data["cited"]), f.line))
-    rows = []
-    for f in ordered:
-        mark = "cited" if f.data["cited"] else "**uncited**"
-        rows.append(f"- {mark} (line {line_ref(f.line)}): {quote(str(f.data['text']))}")
+def _title(findings: list[Finding]) -> str:
+    return "Uncited claims" if any(not f.data["cited"] for f in findings) else "Claims"
+
+
+def render(findings: list[Finding], dismissed: frozenset[str] = frozenset(), listed: int = 10) -> str:
+    """The uncited claims a reader has not ticked off, the most check-worthy first and at most
+    `listed` of them, then the ticked ones (their ticks are the record of it), then the cited ones:
+    listed when few, else counted. Every claim stays in --json."""
+    uncited = sorted((f for f in findings if not f.data["cited"]), key=lambda f: (-float(f.data["score"]), f.line))
+    active = [f for f in uncited if f.key not in dismissed]
+    rows: list[str] = []
+    for f in active[:listed] + [f for f in uncited if f.key in dismissed]:
+        rows.append(task(f, f"{quote(str(f.data['text']))} (line {line_ref(f.line)})"))
         rows += [f"    - {escape(a)}" for a in f.data.get("atomic", ())]  # the model's words: escaped
+    if len(active) > listed:
+        rest = len(active) - listed
+        rows.append(f"- …and {rest} more uncited claim{'s' if rest != 1 else ''} (`vaultkit run --json` lists them)")
+    cited = [f for f in findings if f.data["cited"]]
+    if 0 < len(cited) <= _FEW_CITED:
+        rows += [f"- cited: {quote(str(f.data['text']))} (line {line_ref(f.line)})" for f in cited]
+    elif cited:
+        rows.append(f"{len(cited)} {'other ' if uncited else ''}claims cite a source.")
     return "\n".join(rows)
+

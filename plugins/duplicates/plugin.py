@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Any, Hashable, Mapping
+from typing import Any, Callable, Hashable, Mapping, NamedTuple, Sequence
 
-from vaultkit import Context, Display, Finding, Note, PassResult, line_ref
+from vaultkit import Context, Display, Finding, Note, PassResult, line_ref, task
 
 from vaultkit_plugins.text.arrays import distinct
 from vaultkit_plugins.text.headings import heading_paths
+from vaultkit_plugins.text.quoting import quote
 from vaultkit_plugins.text.units import units
 
 from . import _minhash as mh
@@ -29,7 +30,7 @@ OPTIONS = {"threshold": 0.7, "min_words": 40, "max_links": 10}
 class DuplicatesPass:
     """Finds sections and callouts repeated across the vault; links each copy to the others."""
 
-    version = "2"
+    version = "3"
     featured_properties = ("of",)  # what the Properties panel shows by default
     options = OPTIONS
     every_note = True  # a person's own note can hold a pasted copy of an answer
@@ -40,6 +41,7 @@ class DuplicatesPass:
         self._rows: dict[Key, tuple[str, list[Any]]] = {}  # every unit's note and row, by key
         self._out: dict[str, PassResult] = {}  # the last results, by note
         self._max_links = 0
+        self._answer = True
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:
         """Shingles and signatures of the note's units, kept for the vault step; no findings of its own."""
@@ -50,7 +52,7 @@ class DuplicatesPass:
             if len(words) >= min_words:
                 kept.append((unit, words))
         if not kept:
-            return PassResult()
+            return PassResult(summary={"units": [], "dismissed": sorted(ctx.dismissed)} if ctx.dismissed else None)
         shingles = mh.shingles_many([words for _, words in kept])
         sig, owner = mh.signatures(shingles)
         rows: list[Any] = []
@@ -60,28 +62,37 @@ class DuplicatesPass:
             rows.append([unit.kind, unit.line, unit.end_line, unit.heading, unit.target.id if unit.target else None,
                          unit.anchor, _hash(words), _b64(mine), _b64(distinct(sh)),
                          paths.get(unit.line, "") if unit.kind == "section" else ""])
-        return PassResult(summary={"units": rows})
+        # (what the person ticked off: the vault step leaves it out of the note's headline and property)
+        return PassResult(summary={"units": rows, **({"dismissed": sorted(ctx.dismissed)} if ctx.dismissed else {})})
+
+    def headline(self, findings: Sequence[Finding]) -> str:
+        """"duplicate of 2 notes", or "repeats itself" where every copy is in the same note."""
+        notes = {f.data["other"]["path"] for f in findings if not f.data.get("here")}
+        if notes:
+            return f"duplicate of {len(notes)} note{'s' if len(notes) != 1 else ''}"
+        return "repeats itself" if findings else ""
 
     def combine(self, summaries: Mapping[str, Any], ctx: Context) -> Mapping[str, PassResult]:
         """Pair the units of every note (incrementally after the first call) and report each pair."""
         threshold = float(ctx.options.get("threshold", OPTIONS["threshold"]))
         max_links = int(ctx.options.get("max_links", OPTIONS["max_links"]))
+        how = _How(getattr(ctx, "layout", "answer") == "answer", lambda p: _dismissed(summaries.get(p)))
         store = getattr(ctx, "store", None)
         if self._index is None and getattr(summaries, "wanted", None) is not None and store is not None:
-            quick = self._from_snapshot(summaries, store, threshold, max_links)
+            quick = self._from_snapshot(summaries, store, threshold, max_links, how)
             if quick is not None:
                 return quick
         index, seen = self._index, self._seen
         # A daemon's summaries are mostly the very objects of the last call: an identity check each,
         # and rows compared only where it fails (a save, or a cached run's equal copies).
-        changed = [p for p, s in summaries.items() if s is not seen.get(p) and _rows(s) != _rows(seen.get(p))]
+        changed = [p for p, s in summaries.items() if s is not seen.get(p) and s != seen.get(p)]
         changed += seen.keys() - summaries.keys()
-        if (index is None or index.threshold != threshold or max_links != self._max_links
+        if (index is None or index.threshold != threshold or max_links != self._max_links or how.answer != self._answer
                 or len(changed) > max(16, len(summaries) // 10)):
             index = Index(threshold)
             index.build([u for path, s in summaries.items() for u in _decode(path, _rows(s))])
             self._rows = {_key(path, row): (path, row) for path, s in summaries.items() for row in _rows(s)}
-            self._out = _results(index, self._rows, max_links, list(index.links))
+            self._out = _results(index, self._rows, max_links, list(index.links), how)
             digests = getattr(summaries, "digests", None)
             if store is not None and digests is not None:  # for later hooks: see `_from_snapshot`
                 store.save("index", Snapshot.of(index, digests, self._rows).to_bytes())
@@ -98,16 +109,16 @@ class DuplicatesPass:
             touched |= _component(index, [key for p in changed for key in _keys(p, _rows(summaries.get(p)))])
             paths = set(changed) | {key[1] for key in touched}
             keys = [_key(p, row) for p in paths for row in _rows(summaries.get(p))]
-            fresh = _results(index, self._rows, max_links, keys)
+            fresh = _results(index, self._rows, max_links, keys, how)
             for p in paths:
                 if p in fresh:
                     self._out[p] = fresh[p]
                 else:
                     self._out.pop(p, None)
-        self._index, self._seen, self._max_links = index, dict(summaries), max_links
+        self._index, self._seen, self._max_links, self._answer = index, dict(summaries), max_links, how.answer
         return dict(self._out)
 
-    def _from_snapshot(self, summaries: Any, store: Any, threshold: float, max_links: int
+    def _from_snapshot(self, summaries: Any, store: Any, threshold: float, max_links: int, how: _How
                        ) -> Mapping[str, PassResult] | None:
         """An editor hook's vault step: the pairs of the notes it wants, from the index the last full
         build saved, reading only the changed notes' and the candidates' summaries. None where there
@@ -155,7 +166,18 @@ class DuplicatesPass:
         for dead in [key for key in reach if key[1] not in summaries]:
             for other in index.links.pop(dead, {}):
                 index.links.get(other, {}).pop(dead, None)
-        return {p: r for p, r in _results(index, rows, max_links, keys).items() if p in summaries.wanted}
+        return {p: r for p, r in _results(index, rows, max_links, keys, how).items() if p in summaries.wanted}
+
+
+class _How(NamedTuple):
+    """How a note's results are written: as sections of its answers' callouts, and what it dismissed."""
+
+    answer: bool
+    dismissed: Callable[[str], frozenset[str]]
+
+
+def _dismissed(summary: Any) -> frozenset[str]:
+    return frozenset(summary.get("dismissed", ())) if isinstance(summary, dict) else frozenset()
 
 
 def _rows(summary: Any) -> list[Any]:
@@ -210,7 +232,7 @@ def _component(index: Index, keys: list[Key]) -> set[Any]:
 
 
 def _results(index: Index, rows_by_key: Mapping[Any, tuple[str, list[Any]]], max_links: int,
-             keys: list[Any]) -> dict[str, PassResult]:
+             keys: list[Any], how: _How) -> dict[str, PassResult]:
     """The findings and callouts of the notes these units belong to (every unit of those notes)."""
     by_path: dict[str, list[tuple[list[Any], list[tuple[str, list[Any], float, float]], str]]] = {}
     for key in keys:
@@ -224,7 +246,8 @@ def _results(index: Index, rows_by_key: Mapping[Any, tuple[str, list[Any]]], max
         if partners:
             cluster = str(index.cluster(key)[0])  # type: ignore[index]  # keys are `Key` tuples
             by_path.setdefault(path, []).append((row, partners, cluster))
-    return {path: _note_result(path, found) for path, found in by_path.items()}
+    return {path: _note_result(path, found, how) for path, found in by_path.items()}
+
 
 
 def _explained(index: Index, key: Hashable, other: Hashable, rows: Mapping[Any, tuple[str, list[Any]]]) -> bool:
@@ -239,34 +262,55 @@ def _explained(index: Index, key: Hashable, other: Hashable, rows: Mapping[Any, 
     return False
 
 
-def _note_result(path: str, found: list[tuple[list[Any], list[tuple[str, list[Any], float, float]], str]]
-                 ) -> PassResult:
+def _note_result(path: str, found: list[tuple[list[Any], list[tuple[str, list[Any], float, float]], str]],
+                 how: _How) -> PassResult:
     findings: list[Finding] = []
     displays: list[Display] = []
     notes: set[str] = set()
+    dismissed = how.dismissed(path)
+    entries: dict[str, list[str]] = {}  # layout "answer": each answer's rows, one per unit and other note
     for row, partners, cluster in sorted(found, key=lambda f: (f[0][1], f[0][2], f[0][0])):
         kind, line, end_line, heading, target_id, anchor = row[:6]
         copies: dict[str, list[str]] = {}  # one entry per note, naming each copy in it once
+        first: dict[str, Finding] = {}
         listed: set[str] = set()
         for other_path, other, containment, jaccard in partners:
             name = f"«{other[3]}»" if other[3] else f"the {other[0]} at line {other[1]}"
-            where = "this note" if other_path == path else other_path
-            findings.append(Finding(
+            here = other_path == path
+            # (every copy of a unit in one other note is one entry, so one tick: they share a key)
+            found_one = Finding(
                 "duplicate-section", "warning", line, end_line,
-                f"{_what(kind, heading)} repeats {name} in {where} ({containment:.0%} similar)",
+                f"{_what(kind, heading)} repeats {name} in {'this note' if here else other_path} ({containment:.0%} similar)",
                 {"other": {"path": other_path, "line": other[1], "heading": other[3]},
-                 "similarity": round(containment, 3), "jaccard": round(jaccard, 3), "cluster": cluster}))
+                 "similarity": round(containment, 3), "jaccard": round(jaccard, 3), "cluster": cluster, "here": here},
+                about=f"{kind}|{heading}|{other_path}")
+            findings.append(found_one)
+            first.setdefault(other_path, found_one)
             label = "exact copy" if jaccard >= 0.999 else f"{containment:.0%} similar"
             link = _link(other_path, other, path)
             if link not in listed:
                 listed.add(link)
                 copies.setdefault(other_path, []).append(f"{link} — {label}")
-            if other_path != path:
+            if not here and found_one.key not in dismissed:
                 notes.add(other_path)
-        lines = [f"- {'; '.join(entries)}" for entries in copies.values()]
-        displays.append(Display(target_id, "Also in:\n" + "\n".join(lines), "Duplicates", anchor))
+        if not how.answer:
+            lines = [f"- {'; '.join(entries)}" for entries in copies.values()]
+            displays.append(Display(target_id, "Also in:\n" + "\n".join(lines), "Duplicates", anchor))
+        elif target_id is not None:  # (a copy in the person's own text: in --json and the property only)
+            own = _own(kind, heading, row[9] if len(row) > 9 else "")
+            for other_path, shown in copies.items():
+                entries.setdefault(target_id, []).append(task(first[other_path], f"{own} is also in {'; '.join(shown)}"))
+    if how.answer:
+        displays = [Display(t, "\n".join(rows), "Duplicates", section="duplicates") for t, rows in entries.items()]
     props: dict[str, Any] = {"of": [f"[[{_stem(p)}]]" for p in sorted(notes)]} if notes else {}
     return PassResult(tuple(findings), tuple(displays), props)
+
+
+def _own(kind: str, heading: str, path: str) -> str:
+    """The copied unit, as its answer's callout names it: its heading, linked where the link is exact."""
+    if kind == "section":
+        return f"[[#{path}]]" if path else f"«{quote(heading)}»"
+    return "This answer" if kind == "callout" else "The opening text"
 
 
 def _what(kind: str, heading: str) -> str:
@@ -283,4 +327,7 @@ def _link(path: str, row: list[Any], here: str) -> str:
     line of the written file where the copy is in the note the callout is in)."""
     if row[0] == "section" and len(row) > 9 and row[9]:
         return f"[[{_stem(path)}#{row[9]}]]"
-    return f"[[{_stem(path)}]] (line {line_ref(row[1]) if path == here else row[1]})"
+    if path == here:
+        return f"line {line_ref(row[1])} of this note"
+    return f"[[{_stem(path)}]] (line {row[1]})"
+

@@ -13,8 +13,10 @@ import re
 from bisect import bisect_right
 from typing import Any, NamedTuple
 
-from vaultkit import Context, Display, Finding, Note, PassResult, Target
+from vaultkit import Context, Display, Finding, Note, PassResult, Target, line_ref
 
+
+from vaultkit_plugins.text.headings import heading_paths
 from vaultkit_plugins.text.quoting import EMBED, escape, plain
 from vaultkit_plugins.text.sentences import sentences
 from vaultkit_plugins.text.units import units
@@ -44,6 +46,7 @@ class Unit(NamedTuple):
     sentences: list[str]  # as written (Markdown kept: `plain` is applied to the chosen ones)
     similarity: Any  # the sentences' similarity matrix, for ranking; None: a script that marks no sentence ends
     sizes: list[int]  # the sentences' lengths in words
+    section: bool = False  # a section of the target, not the whole of it
 
 
 class Summary(NamedTuple):
@@ -57,7 +60,7 @@ class Summary(NamedTuple):
 class SummariesPass:
     """Summarises each long AI answer and each long section in it."""
 
-    version = "3"
+    version = "4"
     featured_properties = ("summary",)  # what the Properties panel shows by default
     options = OPTIONS
 
@@ -65,6 +68,7 @@ class SummariesPass:
         """One `summary` finding and callout per unit; `summary-unsegmented` where no sentence fits."""
         mode = _choice(ctx, "mode", MODES)
         under_heading = _choice(ctx, "placement", PLACEMENTS) == "heading"
+        outline = ctx.layout == "answer"  # sections are one line each in the answer's outline
         min_words = int(ctx.options.get("min_words", OPTIONS["min_words"]))
         budget = int(ctx.options.get("budget", OPTIONS["budget"]))
         findings: list[Finding] = []
@@ -73,7 +77,8 @@ class SummariesPass:
             if unit.similarity is None:
                 chosen = []
             else:
-                chosen = pick(unit.sentences, budget, scores=rank(unit.similarity), sizes=unit.sizes)
+                chosen = pick(unit.sentences, budget, 1 if outline and unit.section else 3,
+                              scores=rank(unit.similarity), sizes=unit.sizes)
             text = " ".join(filter(None, (plain(unit.sentences[i]) for i in chosen)))
             if text:
                 todo.append((unit, text))
@@ -86,12 +91,20 @@ class SummariesPass:
             findings += extra
             cacheable = not extra  # a model that did not answer is asked again next run
         displays: list[Display] = []
+        paths = heading_paths(note) if outline and any(unit.section for unit, _ in todo) else {}
         for (unit, _), summary in zip(todo, made):
             data = {"text": summary.text, "mode": summary.mode, "heading": unit.heading}
             if summary.fallback:
                 data["fallback"] = summary.fallback
             findings.append(Finding("summary", "info", unit.line, unit.end_line, f"summary: {summary.text}", data))
-            displays.append(Display(unit.target, escape(summary.text), "Summary", unit.anchor))
+            if not outline:
+                displays.append(Display(unit.target, escape(summary.text), "Summary", unit.anchor))
+            elif unit.section:  # a line of the answer's outline: its heading, linked, and its summary
+                path = paths.get(unit.line, "")
+                link = f"[[#{path}]]" if path else f"{escape(plain(unit.heading))} (line {line_ref(unit.line)})"
+                displays.append(Display(unit.target, f"- {link}: {escape(summary.text)}", "Outline", unit.line, "outline"))
+            else:
+                displays.append(Display(unit.target, escape(summary.text), "Summary", section="summary"))
         properties = {"summary": made[0].text} if made else {}
         findings.sort(key=lambda f: (f.line, f.end_line))
         return PassResult(tuple(findings), tuple(_merged(displays)), properties, cacheable=cacheable)
@@ -122,6 +135,7 @@ def _units(note: Note, min_words: int, under_heading: bool, lookups: Any = None)
         unsegmented = bool(_NO_STOPS.search(sample)) and script(sample) in UNSEGMENTED
         sim = None if unsegmented else similarity(encoded)  # once: its sections rank on blocks of it
         out.append(Unit(target, target.line, target.end_line, target.title, 0, texts, sim, lengths))
+
         if sections is None:
             sections = [u for u in units(note, text=False) if u.kind == "section"]
         lines = [s.line for s in sents]
@@ -133,7 +147,7 @@ def _units(note: Note, min_words: int, under_heading: bool, lookups: Any = None)
                 anchor = section.line if under_heading else 0
                 out.append(Unit(target, section.line, section.end_line, section.heading, anchor,
                                 [texts[i] for i in own], None if sim is None else sim[own.start:own.stop, own.start:own.stop],
-                                lengths[own.start:own.stop]))
+                                lengths[own.start:own.stop], True))
     return out
 
 
@@ -176,13 +190,15 @@ def _abstractive(todo: list[tuple[Unit, str]], budget: int, ctx: Context) -> tup
 
 
 def _merged(displays: list[Display]) -> list[Display]:
-    """One callout per place: two summaries sent to the same place share it."""
-    out: dict[tuple[Target | str | None, int], Display] = {}
+    """One callout per place: two summaries sent to the same place share it (an outline's lines, one list)."""
+    out: dict[tuple[Target | str | None, int | str], Display] = {}
     for d in displays:
-        key = (d.target, d.line)
+        key = (d.target, d.section or d.line)
         if key in out:
             old = out[key]
-            out[key] = Display(old.target, old.body + "\n\n" + d.body, old.title, old.line)
+            gap = "\n" if d.section == "outline" else "\n\n"
+            out[key] = Display(old.target, old.body + gap + d.body, old.title, old.line, old.section)
         else:
             out[key] = d
     return list(out.values())
+

@@ -15,10 +15,14 @@ def same_line(line: int) -> int:
     return line
 
 
-def finding_json(f: Finding, to_file: Callable[[int], int] = same_line) -> dict[str, Any]:
-    """A finding as the --json contract shows it, its note lines mapped to file lines by `to_file`."""
+def finding_json(f: Finding, to_file: Callable[[int], int] = same_line,
+                 dismissed: Mapping[str, frozenset[str]] | None = None) -> dict[str, Any]:
+    """A finding as the --json contract shows it, its note lines mapped to file lines by `to_file`;
+    `id` names it across runs (`pass:key`), `dismissed` says whether a person ticked it off."""
+    key = f.key
     return {"pass": f.pass_name, "kind": f.kind, "severity": f.severity, "line": to_file(f.line),
-            "end_line": to_file(f.end_line), "message": f.message, "data": dict(f.data)}
+            "end_line": to_file(f.end_line), "message": f.message, "data": dict(f.data),
+            "id": f"{f.pass_name}:{key}", "dismissed": key in (dismissed or {}).get(f.pass_name, ())}
 
 
 def targets_json(note: Note, to_file: Callable[[int], int]) -> list[dict[str, Any]]:
@@ -30,9 +34,10 @@ def targets_json(note: Note, to_file: Callable[[int], int]) -> list[dict[str, An
 def result_to_json(result: PassResult) -> dict[str, Any]:
     """A pass result as the cache keeps it; displays name their targets by id."""
     return {
-        "findings": [[f.kind, f.severity, f.line, f.end_line, f.message, dict(f.data)] for f in result.findings],
+        "findings": [[f.kind, f.severity, f.line, f.end_line, f.message, dict(f.data), *([f.about] if f.about else [])]
+                     for f in result.findings],
         "displays": [[d.target if isinstance(d.target, str) or d.target is None else d.target.id, d.body, d.title,
-                      d.line] for d in result.displays],
+                      d.line, d.section] for d in result.displays],
         "properties": dict(result.properties),
         "summary": result.summary,
         "cacheable": result.cacheable,
@@ -41,8 +46,8 @@ def result_to_json(result: PassResult) -> dict[str, Any]:
 
 def from_json(data: dict[str, Any]) -> PassResult:
     """`result_to_json` undone, displays naming their targets by id (raises on a malformed entry)."""
-    return PassResult(tuple(Finding(k, s, a, b, m, d) for k, s, a, b, m, d in data["findings"]),
-                      tuple(Display(tid, body, title, *line) for tid, body, title, *line in data["displays"]),
+    return PassResult(tuple(Finding(k, s, a, b, m, d, "", *about) for k, s, a, b, m, d, *about in data["findings"]),
+                      tuple(Display(tid, body, title, *rest) for tid, body, title, *rest in data["displays"]),
                       data["properties"], data.get("summary"), data.get("cacheable", True))
 
 
@@ -63,7 +68,8 @@ def resolve(result: PassResult, note: Note) -> PassResult:
     if not any(isinstance(d.target, str) or d.target is None for d in result.displays):
         return result
     targets = {t.id: t for t in note.targets}
-    displays = tuple(Display(targets[d.target], d.body, d.title, d.line) if isinstance(d.target, str) else d
+    displays = tuple(replace(d, target=targets[d.target]) if isinstance(d.target, str) else d
+
                      for d in result.displays if (d.target in targets if isinstance(d.target, str)
                                                   else d.target is not None or 1 <= d.line <= len(note.lines)))
     return replace(result, displays=displays)

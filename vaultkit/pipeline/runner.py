@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -119,12 +119,14 @@ class Runner:
         if len(self.undo_rows) >= 64:  # (a long run in one process: kept as it goes, not held in memory)
             self._write_journal()
 
-    def context(self, p: Registered) -> Context:
-        """The context a pass sees: its own options, the offline flag, the config, network and lookups."""
+    def context(self, p: Registered, note: Note | None = None) -> Context:
+        """The context a pass sees: its own options, the offline flag, the config, network and lookups,
+        and what the person dismissed of its findings in `note`."""
         cached = self.options.use_cache and self.cache.db is not None
         return Context(self.vault, self.config.pass_options(p.name), self.options.offline, self.config,
                        self.session(), self.cache if self.options.use_cache else None,
-                       StateStore(self.cache, p.name, self.fingerprint) if cached else None)
+                       StateStore(self.cache, p.name, self.fingerprint) if cached else None,
+                       note.dismissed.get(p.name, frozenset()) if note is not None else frozenset())
 
     def session(self) -> Any:
         """The run's network session (None offline); a forked worker makes its own on first use."""
@@ -182,9 +184,10 @@ class Runner:
         for p in self.passes if only is None else only:
             if p.is_vault_pass or (bare and not p.every_note):
                 continue
-            ctx = self.context(p)
+            ctx = self.context(p, note)
             key = digest(note.hash, p.name, p.version, json.dumps(ctx.options, sort_keys=True, default=str),
-                         str(self.options.offline), repr(self.config.vaultkit), repr(self.config.llm), *((scope,) if scope else ()))
+                         str(self.options.offline), repr(self.config.vaultkit), repr(self.config.llm),
+                         *((scope,) if scope else ()), *sorted(ctx.dismissed))
             # A pass whose answers come from the network is re-run (its lookups have their own cache).
             reuse = self.options.use_cache and not (getattr(p.impl, "online", False) and not self.options.offline)
             # This run's first phase already ran it (a pass with a vault step): never twice, cache or not.
@@ -202,7 +205,7 @@ class Runner:
                     self.pending.append((key, result_to_json(result)))
                 if record is not None:
                     record[key] = result_to_json(result)
-            outputs.append(PassOutput(p.name, key[:12], result, p.featured))
+            outputs.append(PassOutput(p.name, key[:12], result, p.featured, p.headline))
         return outputs, findings, crashed
 
     def collect(self, nf: NoteFile) -> tuple[str, Structure | None, dict[str, Any], dict[str, Any]]:
@@ -235,11 +238,11 @@ class Runner:
                 continue
             mine = next((i for i, o in enumerate(outputs) if o.name == name), None)
             if mine is None:
-                featured = next((p.featured for p in self.passes if p.name == name), None)
-                outputs.append(PassOutput(name, digest(note.hash, name, size=6), result, featured))
+                p = next((p for p in self.passes if p.name == name), None)
+                outputs.append(PassOutput(name, digest(note.hash, name, size=6), result, p and p.featured,
+                                          p.headline if p is not None else None))
             else:  # a note pass's vault step: one callout per target, not two
-                outputs[mine] = PassOutput(name, outputs[mine].input_hash, merge(outputs[mine].result, result),
-                                           outputs[mine].featured)
+                outputs[mine] = replace(outputs[mine], result=merge(outputs[mine].result, result))
         return outputs, pass_findings, crashed, compose(note, outputs)
 
     def process(self, nf: NoteFile, extra: dict[str, PassResult] | None = None,
@@ -255,6 +258,8 @@ class Runner:
             if note is None:
                 return report
         assert raw is not None
+        report.dismissed = sum(len(keys) for keys in note.dismissed.values())
+
         findings: list[Finding] = [
             Finding("pass-load-error", "error", 1, 1, f"pass {p.name} could not be loaded ({p.source}): {p.impl}",
                     {"pass": p.name}, "vaultkit")
@@ -284,7 +289,7 @@ class Runner:
             else:
                 new_text, written_line = spliced
             report.summaries = {o.name: o.result.summary for o in outputs if o.result.summary is not None}
-            report.text_hash = note.hash
+            report.text_hash = note.state
             # (a note whose other answers were left as they were is not current: the next run redoes it)
             report.retry = spliced is not None or any(not o.result.cacheable for o in outputs)
             report.vault_results = vault_json(extra)
@@ -302,18 +307,20 @@ class Runner:
             findings += rendered.findings
         findings.sort(key=_order)
         report.targets = targets_json(note, note.file_line)
-        report.findings = [finding_json(f, note.file_line) for f in findings]
+        report.findings = [finding_json(f, note.file_line, note.dismissed) for f in findings]
         new = encode(new_text, note.decoded.bom)
         report.changed = new != raw
         report.digest = digest(new if self.options.writes else raw)
         if report.changed and self.options.writes:
             # What the cache keeps must describe the file as vaultkit leaves it.
             report.cached = {"targets": targets_json(note, written_line),
-                             "findings": [finding_json(f, written_line) for f in findings]}
+                             "findings": [finding_json(f, written_line, note.dismissed) for f in findings]}
         if report.changed and self.options.diff:
             report.diff = unified_diff(nf.rel, raw, new)
         if self.hold and nf.rel not in self.extras and (
-                any(b.pass_name in self.hold for b in note.blocks) or _has_keys_of(note, self.hold)):
+                any(name in self.hold for b in note.blocks for name in (b.pass_name, *(p.pass_name for p in b.parts)))
+                or _has_keys_of(note, self.hold)):
+
             report.held = True
         if report.changed and self.options.writes and not crashed and not report.held:
             try:
@@ -334,7 +341,8 @@ def _has_keys_of(note: Note, passes: frozenset[str]) -> bool:
 def _named(f: Finding, name: str) -> Finding:
     if f.pass_name == name:
         return f
-    return Finding(f.kind, f.severity, f.line, f.end_line, f.message, f.data, name)
+    return replace(f, pass_name=name)
+
 
 
 def _order(f: Finding) -> tuple[int, int, str, str]:
