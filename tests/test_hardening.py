@@ -63,8 +63,12 @@ def test_bad_pass_output_is_a_pass_error_not_a_crash(case: str, tmp_path: Path, 
         n = by_path(doc)[rel]
         errors = [f for f in n["findings"] if f["kind"] == "pass-error"]
         assert errors and "bad" in errors[0]["message"]
-        assert n["written"] is False  # a note whose pass failed is left as it was
+        # the other pass's results are written; the failed one keeps what it wrote before (here: nothing)
+        assert n["written"] is True
+    assert "vaultkit_stats_words" in (root / "a.md").read_text() and "bad" not in (root / "a.md").read_text()
+    vk("clean", root)
     assert (root / "a.md").read_bytes() == before
+
 
 
 def test_a_pass_calling_sys_exit_is_isolated(tmp_path: Path, vk: VK, registry: Callable[..., None]) -> None:

@@ -103,7 +103,26 @@ def test_one_save_gives_one_write_and_vaultkits_own_write_is_an_echo(daemon: Cal
     assert any(r.get("note") == "a.md" and r.get("why") == "vaultkit's own write" for r in d.log)
 
 
+def test_a_box_ticked_in_obsidian_is_written_once_as_a_dismissal(daemon: Callable[..., Daemon]) -> None:
+    """The reader ticks a claim off in vaultkit's callout: the daemon takes it as a dismissal (no edit of
+    vaultkit's callout), writes the title once, and the tick stays."""
+    d = daemon()
+    note = d.root / "a.md"
+    note.write_text(ANSWER, encoding="utf-8")
+    d.settle("a.md", 1)
+    text = note.read_text(encoding="utf-8")
+    assert "vaultkit — 1 of 1 claim uncited %%" in text
+    note.write_text(text.replace("> - [ ] Groq's", "> - [x] Groq's"), encoding="utf-8")
+    d.settle("a.md", 2)
+    assert d.writes("a.md") == 2
+    text = note.read_text(encoding="utf-8")
+    assert "> - [x] Groq's" in text and "vaultkit — nothing flagged · 1 dismissed %%" in text
+    assert "vaultkit_claims_uncited: 0" in text
+    assert not any(r.get("action") == "written" and "edited" in str(r.get("why", "")) for r in d.log)
+
+
 def test_a_save_like_obsidians_temp_file_and_rename(daemon: Callable[..., Daemon]) -> None:
+
     d = daemon()
     tmp = d.root / "a.md.tmp"
     tmp.write_text(ANSWER, encoding="utf-8")

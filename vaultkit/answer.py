@@ -63,7 +63,7 @@ def _answer(note: Note, target: Target, outputs: Sequence[PassOutput], kept: lis
     sections: dict[tuple[str, str], _Section] = {}
     for out in outputs:
         for d in out.result.displays:
-            if d.target is not target or not d.body.strip():
+            if d.target != target or not d.body.strip():
                 continue
             s = sections.setdefault((out.name, d.section), _Section(out.name, d.section, d.title, []))
             s.title = s.title or d.title
@@ -106,7 +106,6 @@ def _phrase(out: PassOutput, target: Target, dismissed: frozenset[str]) -> str:
     """The pass's words for the title, from its findings in this answer that are not dismissed."""
     if out.headline is None:
         return ""
-    mine: list[Finding] = [f for f in out.result.findings
-                           if target.line <= f.line <= target.end_line and f.key not in dismissed]
-    return out.headline(mine)
+    mine: list[Finding] = [f for f in out.result.findings if target.line <= f.line <= target.end_line]
+    return out.headline([f for f in mine if f.key not in dismissed], [f for f in mine if f.key in dismissed])
 

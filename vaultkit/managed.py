@@ -45,7 +45,7 @@ _HEADER = re.compile(
 )
 # A section of an answer's callout starts on a row ending in this; a task row ends in its key.
 _PART = re.compile(r" %%vaultkit:(?P<pass>[^\s%/]+)(?:/(?P<section>[^\s%]+))?%%$")
-_TASK = re.compile(r"^(?P<head>\s*[-*+] \[)(?P<box>[^\]])(?P<mid>\] .*? %%vk:(?P<key>[0-9a-f]{8})%%)")
+_TASK = re.compile(r"^(?P<head>[ \t>]*[-*+] \[)(?P<box>[^\]])(?P<mid>\] .*? %%vk:(?P<key>[0-9a-f]{8})%%)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +104,7 @@ def answer_lines(target_id: str, pre: str, title: str, owners: list[str], rows: 
     """Render an answer's one callout from its finished rows (safe, sections marked, tasks keyed)."""
     title = _one_line(title)
     body_lines = [f"{pre}> {r}" if r else f"{pre}>" for r in rows]
-    out = _body_hash(title, body_lines, FOLD)
+    out = _body_hash(title, body_lines, FOLD, f"{target_id} {','.join(owners)}")
     flags = (f" h={','.join(owners)}" if owners else "") + (" tail" if tail else "")
     header = f"{pre}> [!{CALLOUT_TYPE}]{FOLD} {title} {MARK}answer t={target_id} out={out}{flags} %%"
     return [line + nl for line in [header, *body_lines]]
@@ -153,11 +153,12 @@ def safe(row: str) -> str:
 _safe = safe
 
 
-def _body_hash(title: str, body_lines: list[str], fold: str) -> str:
-    """Covers everything a person might change: the fold state, the title and the body, but not
-    the state of a task box (or what follows its key): ticking one is how a person dismisses a finding."""
+def _body_hash(title: str, body_lines: list[str], fold: str, names: str = "") -> str:
+    """Covers everything a person might change: the fold state, the title and the body (and an answer's
+    callout's target and the owners of its title's phrases), but not the state of a task box (or what
+    follows its key): ticking one is how a person dismisses a finding."""
     rows = [_untick(r) if "%%vk:" in r else r for r in body_lines]
-    return digest(fold, title, *rows, size=6)
+    return digest(fold, title, *rows, size=6) if not names else digest(fold, title, names, *rows, size=6)
 
 
 def _untick(row: str) -> str:
@@ -286,7 +287,8 @@ def strip(
         while j < n and lines[j].startswith(inner):
             j += 1
         body = [strip_eol(x) for x in lines[i + 1 : j]]
-        intact = _body_hash(match["title"], body, match["fold"]) == match["out"]
+        names = f"{match['at']} {match['h'] or ''}" if match["pass"] is None else ""
+        intact = _body_hash(match["title"], body, match["fold"], names) == match["out"]
         parts: tuple[Part, ...] = ()
         if intact:
             parts, ticked = _read_body(match, body)

@@ -113,7 +113,7 @@ class PassOutput:
     input_hash: str
     result: PassResult
     featured: frozenset[str] | None = None  # the property keys written by default (None: every one)
-    headline: Callable[[Sequence[Finding]], str] | None = None  # its words for an answer's callout title
+    headline: Callable[[Sequence[Finding], Sequence[Finding]], str] | None = None  # its words for an answer's title
 
 
 _LINE_REF = re.compile("\ue000(\\d+)\ue001")
@@ -211,9 +211,10 @@ class NotePass(Protocol):
     # (optional) featured_properties: tuple[str, ...] — the keys of `PassResult.properties` worth a
     # place in the Properties panel; the others are written only with `[vaultkit] properties = "all"`
     # (without it, every property is written)
-    # (optional) def headline(self, findings: Sequence[Finding]) -> str — a few words for the title
-    # of an answer's callout ("2 problems") from this pass's findings in that answer, the dismissed
-    # ones left out; '' when they need no attention. Without it: "N <pass> warnings", if any.
+    # (optional) def headline(self, findings: Sequence[Finding], dismissed: Sequence[Finding]) -> str —
+    # a few words for the title of an answer's callout ("2 problems") from this pass's findings in
+    # that answer, those the reader ticked off apart; '' when nothing needs attention. Without it:
+    # "N <pass> warnings", if any.
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:
         """Return what this pass finds in `note` (its targets are `note.targets`)."""
@@ -283,13 +284,13 @@ class Registered:
         """Vault passes see all notes; note passes see one."""
         return getattr(self.impl, "scope", "note") == "vault"
 
-    def headline(self, findings: Sequence[Finding]) -> str:
+    def headline(self, findings: Sequence[Finding], dismissed: Sequence[Finding] = ()) -> str:
         """The pass's phrase for an answer's callout title (its own `headline`, or a count of warnings);
         a headline that raises says nothing rather than stopping the write."""
         own = getattr(self.impl, "headline", None)
         if callable(own):
             try:
-                phrase = own(findings)
+                phrase = own(findings, dismissed)
             except Exception:  # noqa: BLE001 — a title is not worth a failed note
                 return ""
             return " ".join(phrase.split()) if isinstance(phrase, str) else ""

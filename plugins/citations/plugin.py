@@ -88,7 +88,7 @@ class CitationsPass:
             props = {"references": total_refs, "markers": total_markers, **({"problems": problems} if problems else {})}
         return PassResult(tuple(findings), tuple(displays), props)
 
-    def headline(self, findings: Sequence[Finding]) -> str:
+    def headline(self, findings: Sequence[Finding], dismissed: Sequence[Finding] = ()) -> str:
         """"2 problems": the warnings a reader has not dismissed (an unused entry is not one)."""
         n = len(_problems(findings))
         return f"{n} problem{'s' if n != 1 else ''}" if n else ""

@@ -84,10 +84,11 @@ class ClaimsPass:
                                 "signals": signals}, about=s.text))
         return out
 
-    def headline(self, findings: Sequence[Finding]) -> str:
-        """"5 of 12 claims uncited", and conflicting figures: what a reader should check first."""
-        claims = [f for f in findings if f.kind == "claim"]
-        uncited = sum(1 for f in claims if not f.data.get("cited"))
+    def headline(self, findings: Sequence[Finding], dismissed: Sequence[Finding] = ()) -> str:
+        """"5 of 12 claims uncited" (the ticked-off ones are claims still, not uncited ones), and
+        conflicting figures: what a reader should check first."""
+        claims = [f for f in [*findings, *dismissed] if f.kind == "claim"]
+        uncited = sum(1 for f in findings if f.kind == "claim" and not f.data.get("cited"))
         conflicts = sum(1 for f in findings if f.kind == "conflicting-claim")
         words = [f"{uncited} of {len(claims)} claim{'s' if len(claims) != 1 else ''} uncited"] if uncited else []
         if conflicts:

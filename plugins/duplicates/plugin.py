@@ -65,7 +65,7 @@ class DuplicatesPass:
         # (what the person ticked off: the vault step leaves it out of the note's headline and property)
         return PassResult(summary={"units": rows, **({"dismissed": sorted(ctx.dismissed)} if ctx.dismissed else {})})
 
-    def headline(self, findings: Sequence[Finding]) -> str:
+    def headline(self, findings: Sequence[Finding], dismissed: Sequence[Finding] = ()) -> str:
         """"duplicate of 2 notes", or "repeats itself" where every copy is in the same note."""
         notes = {f.data["other"]["path"] for f in findings if not f.data.get("here")}
         if notes:

@@ -208,6 +208,20 @@ class Runner:
             outputs.append(PassOutput(p.name, key[:12], result, p.featured, p.headline))
         return outputs, findings, crashed
 
+    def _without_crashed(self, note: Note, raw: bytes, outputs: list[PassOutput], pass_findings: list[Finding],
+                         rendered: Rendered) -> tuple[bool, Rendered]:
+        """A pass that raised keeps what it wrote last time (its sections, its keys), as a pass not run
+        does, so the others' results are still written; where that cannot be (its old per-pass callouts
+        are in the text the passes read), the note is not written at all."""
+        names = frozenset(str(f.data.get("pass")) for f in pass_findings if f.kind == "pass-error")
+        if self.owned is None or not names or not outputs:  # (no pass ran: nothing new to write)
+            return True, rendered
+
+        kept = parse_note(raw, note.path, self.config.vaultkit, self.owned - names, self.known, self.structures)
+        if kept.hash != note.hash:
+            return True, rendered
+        return False, compose(kept, outputs)
+
     def collect(self, nf: NoteFile) -> tuple[str, Structure | None, dict[str, Any], dict[str, Any]]:
         """A run's first phase, for passes with a vault step: their summaries of one note.
 
@@ -285,13 +299,17 @@ class Runner:
                     spliced = splice(note, focus, rendered)
             if spliced is None:
                 outputs, pass_findings, crashed, rendered = self._render(note, extra)
+                if crashed:
+                    crashed, rendered = self._without_crashed(note, raw, outputs, pass_findings, rendered)
                 new_text, written_line = rendered.text, rendered.new_line
             else:
                 new_text, written_line = spliced
             report.summaries = {o.name: o.result.summary for o in outputs if o.result.summary is not None}
             report.text_hash = note.state
             # (a note whose other answers were left as they were is not current: the next run redoes it)
-            report.retry = spliced is not None or any(not o.result.cacheable for o in outputs)
+            report.retry = spliced is not None or any(not o.result.cacheable for o in outputs) or \
+                any(f.kind == "pass-error" for f in pass_findings)
+
             report.vault_results = vault_json(extra)
             if note.targets and self.vault_errors:
                 pass_findings += self.vault_errors
