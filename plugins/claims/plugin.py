@@ -9,7 +9,7 @@ from typing import Any, Mapping, Sequence
 
 from vaultkit import Context, Display, Finding, Note, PassResult, Target, line_ref, task
 
-from vaultkit_plugins.text.quoting import escape, quote
+from vaultkit_plugins.text.quoting import escape, plain, quote
 from vaultkit_plugins.text.references import has_citation, may_have_citation, parse
 from vaultkit_plugins.text.sentences import Sentence, is_english, sentences
 
@@ -18,6 +18,7 @@ from ._worthy import THRESHOLD, can_score, is_short, score
 
 OPTIONS = {"threshold": THRESHOLD, "llm": False, "max_listed": 10}
 _FEW_CITED = 3  # cited claims are listed up to this many; more are one line that counts them
+_FEW_CONFLICTS = 5  # conflicting figures listed in an answer's callout; the rest are counted
 _MAX_FACTS = 200  # per note: a summary stays small however long the note
 
 
@@ -195,8 +196,9 @@ def _dismissed(summary: Any) -> frozenset[str]:
 
 def _conflict_result(pairs: list[tuple[dict[str, Any], dict[str, Any]]], dismissed: frozenset[str]) -> PassResult:
     findings: list[Finding] = []
-    rows: dict[str, list[str]] = {}
+    rows: dict[str, list[tuple[bool, str]]] = {}
     seen = set()
+    shown: set[str] = set()
     for mine, other in sorted(pairs, key=lambda p: (p[0]["line"], p[0]["key"])):
         if (mine["line"], mine["key"], mine["value"]) in seen:  # a mention and its inline reference: one place
             continue
@@ -205,19 +207,45 @@ def _conflict_result(pairs: list[tuple[dict[str, Any], dict[str, Any]]], dismiss
         where = "elsewhere in this note" if other["path"] == mine["path"] else f"in {other['path']}"
         message = (f"{subject}: {mine['value']} here, {other['value']} {where} (line {other['line']}) — "
                    f"check which is right: {mine['text']}")
+        # (both sides of a pair in one note are one conflict: one row, one tick for both)
+        about = (f"{mine['key']}|{'|'.join(sorted([mine['value'], other['value']]))}" if other["path"] == mine["path"]
+                 else f"{mine['key']}|{mine['value']}|{other['path']}|{other['value']}")
         found = Finding("conflicting-claim", "warning", mine["line"], mine["line"], message, {
             "key": mine["key"], "value": mine["value"], "text": mine["text"],
             "other": {"path": other["path"], "line": other["line"], "value": other["value"], "text": other["text"]},
-        }, about=f"{mine['key']}|{mine['value']}|{other['path']}|{other['value']}")
+        }, about=about)
+
         findings.append(found)
+        if found.key in shown:
+            continue
+        shown.add(found.key)
         there = (f"at line {line_ref(other['line'])}" if other["path"] == mine["path"]
                  else f"in [[{_link_target(other['path'])}]]")
-        rows.setdefault(mine["target"], []).append(task(found, (
+        rows.setdefault(mine["target"], []).append((found.key in dismissed, task(found, (
             f"conflict: {quote(subject)} {quote(mine['value'])} here (line {line_ref(mine['line'])}), "
-            f"{quote(other['value'])} {there} — {quote(other['text'][:120])}")))
-    displays = tuple(Display(target, "\n".join(lines), "Claims", section="claims") for target, lines in rows.items())
-    active = sum(1 for f in findings if f.key not in dismissed)
+            f"{quote(other['value'])} {there} — {_short(other['text'])}"))))
+    displays = tuple(Display(target, _capped(lines), "Claims", section="claims") for target, lines in rows.items())
+    active = len({f.key for f in findings if f.key not in dismissed})
     return PassResult(tuple(findings), displays, {"conflicts": active} if active else {})
+
+
+def _capped(rows: list[tuple[bool, str]]) -> str:
+    """The first few conflicts and every ticked one (the tick is the record of it), then a count."""
+    active = [row for ticked, row in rows if not ticked]
+    out = active[:_FEW_CONFLICTS] + [row for ticked, row in rows if ticked]
+    if len(active) > _FEW_CONFLICTS:
+        rest = len(active) - _FEW_CONFLICTS
+        out.append(f"- …and {rest} more conflicting figure{'s' if rest != 1 else ''} (`vaultkit run --json` lists them)")
+    return "\n".join(out)
+
+
+def _short(text: str, most: int = 160) -> str:
+    """A quoted sentence kept to a line a reader takes in at a glance (the line number leads to the rest)."""
+    text = plain(text)
+    if len(text) > most:
+        cut = text[:most].rsplit(" ", 1)[0]
+        text = (cut if len(cut) > most // 2 else text[:most]).rstrip(" ,;:") + "…"
+    return escape(text)
 
 
 def _link_target(path: str) -> str:
@@ -238,14 +266,14 @@ def render(findings: list[Finding], dismissed: frozenset[str] = frozenset(), lis
     active = [f for f in uncited if f.key not in dismissed]
     rows: list[str] = []
     for f in active[:listed] + [f for f in uncited if f.key in dismissed]:
-        rows.append(task(f, f"{quote(str(f.data['text']))} (line {line_ref(f.line)})"))
+        rows.append(task(f, f"{_short(str(f.data['text']))} (line {line_ref(f.line)})"))
         rows += [f"    - {escape(a)}" for a in f.data.get("atomic", ())]  # the model's words: escaped
     if len(active) > listed:
         rest = len(active) - listed
         rows.append(f"- …and {rest} more uncited claim{'s' if rest != 1 else ''} (`vaultkit run --json` lists them)")
     cited = [f for f in findings if f.data["cited"]]
     if 0 < len(cited) <= _FEW_CITED:
-        rows += [f"- cited: {quote(str(f.data['text']))} (line {line_ref(f.line)})" for f in cited]
+        rows += [f"- cited: {_short(str(f.data['text']))} (line {line_ref(f.line)})" for f in cited]
     elif cited:
         rows.append(f"{len(cited)} {'other ' if uncited else ''}claims cite a source.")
     return "\n".join(rows)

@@ -73,14 +73,18 @@ class SummariesPass:
         budget = int(ctx.options.get("budget", OPTIONS["budget"]))
         findings: list[Finding] = []
         todo: list[tuple[Unit, str]] = []
+        blurb = ""  # the first answer's most central sentence: what the Properties panel shows
         for unit in _units(note, min_words, under_heading, ctx.lookups):
             if unit.similarity is None:
                 chosen = []
             else:
-                chosen = pick(unit.sentences, budget, 1 if outline and unit.section else 3,
-                              scores=rank(unit.similarity), sizes=unit.sizes)
+                scores = rank(unit.similarity)
+                chosen = pick(unit.sentences, budget, 1 if outline and unit.section else 3, scores=scores,
+                              sizes=unit.sizes)
             text = " ".join(filter(None, (plain(unit.sentences[i]) for i in chosen)))
             if text:
+                if not todo:
+                    blurb = plain(unit.sentences[max(chosen, key=lambda i: (scores[i], -i))]) or text
                 todo.append((unit, text))
             elif not chosen:
                 findings.append(_unsegmented(unit, budget))  # (chosen, but only markup: nothing to say)
@@ -105,7 +109,9 @@ class SummariesPass:
                 displays.append(Display(unit.target, f"- {link}: {escape(summary.text)}", "Outline", unit.line, "outline"))
             else:
                 displays.append(Display(unit.target, escape(summary.text), "Summary", section="summary"))
-        properties = {"summary": made[0].text} if made else {}
+        if made and made[0].mode != "extractive":
+            blurb = made[0].text
+        properties = {"summary": _short(blurb)} if made else {}
         findings.sort(key=lambda f: (f.line, f.end_line))
         return PassResult(tuple(findings), tuple(_merged(displays)), properties, cacheable=cacheable)
 
@@ -189,7 +195,16 @@ def _abstractive(todo: list[tuple[Unit, str]], budget: int, ctx: Context) -> tup
     return out, []
 
 
+def _short(text: str, most: int = 200) -> str:
+    """A property's value kept to what the Properties panel shows on a line or two."""
+    if len(text) <= most:
+        return text
+    cut = text[:most].rsplit(" ", 1)[0]
+    return (cut if len(cut) > most // 2 else text[:most]).rstrip(" ,;:") + "…"
+
+
 def _merged(displays: list[Display]) -> list[Display]:
+
     """One callout per place: two summaries sent to the same place share it (an outline's lines, one list)."""
     out: dict[tuple[Target | str | None, int | str], Display] = {}
     for d in displays:
