@@ -1,10 +1,12 @@
 """See a note the way Obsidian's Reading view shows it: Markdown to a standalone HTML page, and that
 page through headless Chromium to a screenshot or to the DOM a test can read.
 
-Usage: python tests/obsidian_view.py NOTE.md OUT_PREFIX
+Usage: python tests/obsidian_view.py NOTE.md OUT_PREFIX [--open] [--height PX]
 
 runs vaultkit on a temporary copy of the note's vault (never on the vault itself) and writes
-OUT_PREFIX-before.{html,png} and OUT_PREFIX-after.{html,png}.
+OUT_PREFIX-before.{html,png} and OUT_PREFIX-after.{html,png}; with --open also OUT_PREFIX-open.{html,png},
+the note with vaultkit's callouts unfolded, as a reader who clicks them sees it. --height crops the
+screenshots to that many pixels from the top (default: the whole note).
 """
 
 from __future__ import annotations
@@ -338,26 +340,40 @@ def run_on_copy(note: Path, tmp: Path) -> Path:
     return copy / note.resolve().relative_to(root)
 
 
-def render_file(note: Path, html_path: Path, png_path: Path) -> None:
-    """One note to its page and a screenshot of all of it."""
+def render_file(note: Path, html_path: Path, png_path: Path, unfold: bool = False, height: int = 0) -> None:
+    """One note to its page and a screenshot of all of it (or of its top `height` pixels)."""
     text = note.read_bytes().decode("utf-8", errors="replace")
+    if unfold:  # (as a reader who clicks each of vaultkit's callouts open sees the note)
+        text = re.sub(r"(?m)^((?:> ?)*> \[!vaultkit\])-", r"\1+", text)
     html_path.write_text(page(text, title=note.stem), encoding="utf-8")
-    screenshot(html_path, png_path, height=page_height(html_path))
+    screenshot(html_path, png_path, height=height or page_height(html_path))
 
 
 def main(argv: list[str]) -> int:
-    """`NOTE.md OUT_PREFIX`: before and after screenshots of one note, vaultkit run on a copy."""
-    if len(argv) != 2:
+    """`NOTE.md OUT_PREFIX [--open] [--height PX]`: before and after screenshots of one note, vaultkit
+    run on a copy."""
+    args = list(argv)
+    unfold = "--open" in args
+    if unfold:
+        args.remove("--open")
+    height = 0
+    if "--height" in args:
+        at = args.index("--height")
+        height = int(args[at + 1])
+        del args[at:at + 2]
+    if len(args) != 2:
         print(__doc__.strip().split("\n\n")[1], file=sys.stderr)
         return 2
-    note, prefix = Path(argv[0]), argv[1]
+    note, prefix = Path(args[0]), args[1]
     Path(prefix).parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="vaultkit-view-") as tmp:
         after = run_on_copy(note, Path(tmp))
-        for label, source in (("before", note), ("after", after)):
-            render_file(source, Path(f"{prefix}-{label}.html"), Path(f"{prefix}-{label}.png"))
+        shots = [("before", note, False), ("after", after, False)] + ([("open", after, True)] if unfold else [])
+        for label, source, opened in shots:
+            render_file(source, Path(f"{prefix}-{label}.html"), Path(f"{prefix}-{label}.png"), opened, height)
             print(f"{prefix}-{label}.png")
     return 0
+
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from vaultkit.markdown import reading_parser
 from vaultkit.note import parse_note
 from vaultkit.text import split_lines, strip_eol
 
-LINK = re.compile(r"\[\[([^\]|#]*)#([^\]|]+)\]\]")  # (no note: a heading of the same note)
+LINK = re.compile(r"\[\[([^\]|#]*)#([^\]|]+)(?:\|[^\]]*)?\]\]")  # (no note: the same note; |alias)
 HEADING = re.compile(r"^(?:> ?)*(#{1,6}) (.*)")
 QUOTES = re.compile(r"^(?:[ ]{0,3}>[ ]?)+")
 

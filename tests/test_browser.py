@@ -153,15 +153,24 @@ def test_no_backslash_shows_in_managed_callouts(rendered: Rendered) -> None:
         assert not bad, f"a backslash would show: {bad[:3]}"
 
 
-def test_task_items_are_real_checkboxes(tmp_path: Path) -> None:
-    require_chromium()
-    page = tmp_path / "tasks.html"
-    page.write_text(obsidian_view.page("> [!vaultkit]- T\n> - [ ] a finding\n"), encoding="utf-8")
-    tree = parse_dom(obsidian_view.dump_dom(page))
-    [callout] = managed(tree)
-    boxes = [n for n in callout.find_all("input") if n.attrs.get("type") == "checkbox"]
-    assert boxes and "disabled" not in boxes[0].attrs and "checked" not in boxes[0].attrs
-    assert "a finding" not in lines(visible_text(tree))
+def test_one_callout_per_answer_and_its_findings_are_boxes_to_tick(rendered: Rendered, tmp_path: Path) -> None:
+    answers = re.findall(r"(?m)^> \[!ai\]", rendered.markdown)
+    callouts = managed(rendered.tree)
+    assert len(callouts) == len(answers) > 1
+    boxes = [n for c in callouts for n in c.find_all("input") if n.attrs.get("type") == "checkbox"]
+    assert len(boxes) >= 10
+    assert all("disabled" not in b.attrs and "checked" not in b.attrs for b in boxes)  # real, and open to a click
+    for callout in callouts:  # the keys that name the findings are comments: never shown
+        text = callout.text()
+        assert "%%" not in text and "vk:" not in text and "vaultkit:" not in text
+    # a ticked box (a dismissed finding) is a checked box
+    ticked = re.sub(r"(?m)^> - \[ \]", "> - [x]", rendered.markdown, count=1)
+    page = tmp_path / "ticked.html"
+    page.write_text(obsidian_view.page(ticked), encoding="utf-8")
+    boxes = [n for c in managed(parse_dom(obsidian_view.dump_dom(page))) for n in c.find_all("input")
+             if n.attrs.get("type") == "checkbox"]
+    assert ["checked" in b.attrs for b in boxes].count(True) == 1
+
 
 
 def test_a_screenshot_is_a_png_of_the_requested_size(tmp_path: Path) -> None:

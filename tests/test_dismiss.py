@@ -127,7 +127,7 @@ def test_dismissing_a_citation_problem_and_a_duplicate(tmp_path: Path, vk: VK) -
     assert "vaultkit_citations_problems: 1" in text and 'vaultkit_duplicates_of: ["[[b]]"]' in text
     assert "vaultkit — 1 problem · duplicate of 1 note %%" in text
     _tick(a, "dangling marker: [4] has no entry in the reference list")
-    _tick(a, "This answer is also in [[b]]")
+    _tick(a, "Repeats [[b]]: the whole answer")
     code, doc, _ = run_json(vk, "run", tmp_path, "--offline", "--only", "citations", "--only", "duplicates")
     found = {f["kind"]: f for f in by_path(doc)["a.md"]["findings"]}
     assert found["dangling-marker"]["dismissed"] and found["duplicate-section"]["dismissed"]

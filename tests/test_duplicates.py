@@ -232,9 +232,11 @@ def test_the_pass_links_both_copies_and_rewrites_nothing_on_a_second_run(tmp_pat
     else:
         # after the answer, nothing inside it: a box to tick per copy, the copied heading linked
         assert f"> {DRAFT}\n\n> [!vaultkit]- vaultkit — duplicate of 1 note %% vaultkit:answer" in text
-        assert "\n> - [ ] [[#Where scaling stands]] is also in [[Reading/Beyond scale#Where scaling stands]] — " in text
+        # one row per note repeated, each copy linked to the heading it opens, shown by its name
+        assert ("\n> - [ ] Repeats [[Reading/Beyond scale]]: [[Reading/Beyond scale#Where scaling stands|Where "
+                "scaling stands]] 88% similar %%vk:") in text
         assert article_text.count("[!vaultkit]") == 1 and "> ## " not in article_text
-        assert "> - [ ] [[#Where scaling stands]] is also in [[Chat#Where scaling stands]] — " in article_text
+        assert "> - [ ] Repeats [[Chat]]: [[Chat#Where scaling stands|Where scaling stands]] 88% similar" in article_text
     after = snapshot(root)
     code, doc, _ = run_json(vk, "run", root, "--offline", "--only", "duplicates")
     assert code == 0 and not any(n["written"] for n in doc["notes"]) and snapshot(root) == after
@@ -270,7 +272,8 @@ def test_two_callouts_of_one_note_answering_alike_are_paired(tmp_path: Path, vk:
     first, second = (lines.index(f"> [!ai]+ {title}") + 1 for title in ("First", "Second"))
     assert (first, second) != (3, 8)  # (vaultkit's block above moved the second one down)
     # callouts without headings: named by line, the line of the file as written
-    assert f"is also in line {second} of this note" in text and f"is also in line {first} of this note" in text
+    assert f"Repeats this note: the whole answer (line {second}) 88% similar" in text
+    assert f"Repeats this note: the whole answer (line {first}) 88% similar" in text
     assert "vaultkit_duplicates_of" not in text  # no other note
 
 
@@ -316,7 +319,8 @@ def test_an_answer_pasted_into_a_persons_own_draft_is_found_and_human_pairs_are_
     assert "[!vaultkit]" not in text  # a person's own note gets the property, never a callout
     assert "Copy of draft" not in text  # the human-human pair is left out
     chat = (root / "Chat.md").read_text()
-    assert "- [ ] [[#Where scaling stands]] is also in [[Draft#Where scaling stands]]" in chat
+    assert "- [ ] Repeats [[Draft]]: [[Draft#Where scaling stands|Where scaling stands]] 88% similar" in chat
+
     vk("clean", root)
     assert snapshot(root) == before
 

@@ -68,9 +68,10 @@ class DuplicatesPass:
     def headline(self, findings: Sequence[Finding], dismissed: Sequence[Finding] = ()) -> str:
         """"duplicate of 2 notes", or "repeats itself" where every copy is in the same note."""
         notes = {f.data["other"]["path"] for f in findings if not f.data.get("here")}
-        if notes:
-            return f"duplicate of {len(notes)} note{'s' if len(notes) != 1 else ''}"
-        return "repeats itself" if findings else ""
+        words = [f"duplicate of {len(notes)} note{'s' if len(notes) != 1 else ''}"] if notes else []
+        if any(f.data.get("here") for f in findings):
+            words.append("repeats this note")
+        return ", ".join(words)
 
     def combine(self, summaries: Mapping[str, Any], ctx: Context) -> Mapping[str, PassResult]:
         """Pair the units of every note (incrementally after the first call) and report each pair."""
@@ -268,49 +269,62 @@ def _note_result(path: str, found: list[tuple[list[Any], list[tuple[str, list[An
     displays: list[Display] = []
     notes: set[str] = set()
     dismissed = how.dismissed(path)
-    entries: dict[str, list[str]] = {}  # layout "answer": each answer's rows, one per unit and other note
+    # layout "answer": each answer's one row per note it repeats, naming every copy there once
+    rows: dict[str, dict[str, tuple[Finding, list[str]]]] = {}
     for row, partners, cluster in sorted(found, key=lambda f: (f[0][1], f[0][2], f[0][0])):
         kind, line, end_line, heading, target_id, anchor = row[:6]
         copies: dict[str, list[str]] = {}  # one entry per note, naming each copy in it once
-        first: dict[str, Finding] = {}
         listed: set[str] = set()
         for other_path, other, containment, jaccard in partners:
             name = f"«{other[3]}»" if other[3] else f"the {other[0]} at line {other[1]}"
             here = other_path == path
-            # (every copy of a unit in one other note is one entry, so one tick: they share a key)
+            # (what a reader ticks off is "this note repeats that one": every copy there shares the key)
             found_one = Finding(
                 "duplicate-section", "warning", line, end_line,
                 f"{_what(kind, heading)} repeats {name} in {'this note' if here else other_path} ({containment:.0%} similar)",
                 {"other": {"path": other_path, "line": other[1], "heading": other[3]},
                  "similarity": round(containment, 3), "jaccard": round(jaccard, 3), "cluster": cluster, "here": here},
-                about=f"{kind}|{heading}|{other_path}")
+                about=other_path)
             findings.append(found_one)
-            first.setdefault(other_path, found_one)
             label = "exact copy" if jaccard >= 0.999 else f"{containment:.0%} similar"
             link = _link(other_path, other, path)
             if link not in listed:
                 listed.add(link)
                 copies.setdefault(other_path, []).append(f"{link} — {label}")
+                if how.answer and target_id is not None:
+                    mine = rows.setdefault(target_id, {}).setdefault(other_path, (found_one, []))
+                    mine[1].append(_copy(kind, heading, other_path, other, path, label))
             if not here and found_one.key not in dismissed:
                 notes.add(other_path)
         if not how.answer:
             lines = [f"- {'; '.join(entries)}" for entries in copies.values()]
             displays.append(Display(target_id, "Also in:\n" + "\n".join(lines), "Duplicates", anchor))
-        elif target_id is not None:  # (a copy in the person's own text: in --json and the property only)
-            own = _own(kind, heading, row[9] if len(row) > 9 else "")
-            for other_path, shown in copies.items():
-                entries.setdefault(target_id, []).append(task(first[other_path], f"{own} is also in {'; '.join(shown)}"))
-    if how.answer:
-        displays = [Display(t, "\n".join(rows), "Duplicates", section="duplicates") for t, rows in entries.items()]
+    if how.answer:  # (a copy in the person's own text: in --json and the property only)
+        displays = [Display(t, "\n".join(task(f, f"Repeats {_note(p, path)}: {', '.join(items)}")
+                                         for p, (f, items) in by_note.items()), "Duplicates", section="duplicates")
+                    for t, by_note in rows.items()]
     props: dict[str, Any] = {"of": [f"[[{_stem(p)}]]" for p in sorted(notes)]} if notes else {}
     return PassResult(tuple(findings), tuple(displays), props)
 
 
-def _own(kind: str, heading: str, path: str) -> str:
-    """The copied unit, as its answer's callout names it: its heading, linked where the link is exact."""
-    if kind == "section":
-        return f"[[#{path}]]" if path else f"«{quote(heading)}»"
-    return "This answer" if kind == "callout" else "The opening text"
+def _note(other_path: str, here: str) -> str:
+    return "this note" if other_path == here else f"[[{_stem(other_path)}]]"
+
+
+def _copy(kind: str, heading: str, path: str, other: list[Any], here: str, label: str) -> str:
+    """One copy in a row of an answer's callout: the copy, linked where the link opens exactly it
+    (shown by its heading), what of this answer it copies when that has another name, and how close."""
+    own = "the whole answer" if kind == "callout" else (quote(heading) if heading else "the opening text")
+    if other[0] == "section" and len(other) > 9 and other[9]:
+        shown = quote(other[3])
+        copy = f"[[{_stem(path) if path != here else ''}#{other[9]}|{shown}]]"
+    elif path == here:
+        shown, copy = "", f"line {line_ref(other[1])}"
+    else:
+        shown, copy = "", f"line {other[1]}"
+    if shown == own:
+        return f"{copy} {label}"
+    return f"{own} ({copy}) {label}"
 
 
 def _what(kind: str, heading: str) -> str:
