@@ -72,7 +72,8 @@ def test_duplicate_links_land_and_are_listed_once(vk: Vk, tmp_path: Path) -> Non
     run_json(vk, "run", tmp_path, "--offline", "--only", "duplicates")
     text = (tmp_path / "answer.md").read_text(encoding="utf-8")
     drafts = (tmp_path / "drafts.md").read_text(encoding="utf-8")
-    links = re.findall(r"\[\[drafts#([^\]]+)\]\]", text)
+    links = re.findall(r"\[\[drafts#([^\]|]+)(?:\|[^\]]*)?\]\]", text)
+
     assert sorted(links) == ["Draft#Introduction", "Revised#Introduction"]
     for fragment in links:
         assert len(opens(drafts, fragment)) == 1
