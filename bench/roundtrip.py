@@ -35,7 +35,10 @@ def vaultkit(work: Path, *args: str) -> tuple[dict[str, Any], float]:
     """One `vaultkit ... --json` in a fresh process of this Python, with WORK's cache."""
     env = {**os.environ, "VAULTKIT_CACHE_DIR": str(work / "cache")}
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "vaultkit", *args, "--json"], env=env, capture_output=True, text=True)
+    # (in WORK: `-m vaultkit` run inside a checkout would import that checkout's vaultkit, not this Python's)
+    done = subprocess.run([sys.executable, "-m", "vaultkit", *args, "--json"], env=env, capture_output=True, text=True,
+                          cwd=work)
+
     took = time.perf_counter() - start
     if done.returncode not in (0, 1):
         sys.exit(f"vaultkit {' '.join(args)} exited {done.returncode}: {done.stderr[-2000:]}")

@@ -73,3 +73,23 @@ def test_the_text_tools_example_in_the_readme_runs() -> None:
     exec(compile(code, "README.md", "exec"), scope)
     assert [s.text for s in scope["bare"]] == ["It flows through ten countries."]  # type: ignore[attr-defined]
     assert [m.number for m in scope["cites"].markers] == [2]  # type: ignore[attr-defined]
+
+
+def test_the_third_party_pass_in_the_readme_writes_a_section_a_title_and_a_box_to_tick() -> None:
+    """The README's example pass, as a pass author copies it: its section, its words in the title, and
+    a tick that dismisses its finding."""
+    import re
+
+    from support import render
+    from vaultkit.passes import Registered
+
+    code = next(block for block in re.findall(r"```python\n(.*?)```", README, re.S) if "class ShoutyPass" in block)
+    scope: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    shouty = Registered("shouty", scope["ShoutyPass"](), "README")  # type: ignore[operator]
+    out, _, _ = render(b"> [!ai]+ AI\n> ALL OF THIS IS LOUD.\n", [shouty])
+    text = out.decode()
+    assert "vaultkit_shouty_shouting: 1" in text and "vaultkit \u2014 shouts %%" in text
+    assert "> **Shouty** %%vaultkit:shouty%%\n> - [ ] This answer is written in capitals. %%vk:" in text
+    ticked, _, _ = render(out.replace(b"- [ ] This", b"- [x] This"), [shouty])
+    assert b"vaultkit_shouty_shouting: 0" in ticked and "vaultkit \u2014 nothing flagged \u00b7 1 dismissed".encode() in ticked

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from vaultkit.managed import TITLE, Block, Part, part_mark, safe, tasks
+from vaultkit.managed import TITLE, Block, Part, part_mark, safe, tasks, ticked
 from vaultkit.note import Note, Target
 from vaultkit.passes import SECTIONS, Finding, PassOutput
 
@@ -85,9 +85,9 @@ def _answer(note: Note, target: Target, outputs: Sequence[PassOutput], kept: lis
         if phrase and s.pass_name not in (name for name, _ in phrases):
             phrases.append((s.pass_name, phrase.replace("·", ",")))
     title = TITLE + (" · ".join(p for _, p in phrases) or NOTHING)
-    ticked = sum(1 for r in rows if "%%vk:" in r and not r.lstrip().startswith(("- [ ]", "* [ ]", "+ [ ]")))
-    if ticked:
-        title += f" · {ticked} dismissed"
+    dismissed = sum(1 for r in rows if ticked(r))
+    if dismissed:
+        title += f" · {dismissed} dismissed"
     return Answer(target, title, [name for name, _ in phrases], rows)
 
 

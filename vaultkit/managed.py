@@ -46,6 +46,8 @@ _HEADER = re.compile(
 # A section of an answer's callout starts on a row ending in this; a task row ends in its key.
 _PART = re.compile(r" %%vaultkit:(?P<pass>[^\s%/]+)(?:/(?P<section>[^\s%]+))?%%$")
 _TASK = re.compile(r"^(?P<head>[ \t>]*[-*+] \[)(?P<box>[^\]])(?P<mid>\] .*? %%vk:(?P<key>[0-9a-f]{8})%%)")
+_KEY = re.compile("\ue002([0-9a-f]{8})\ue003$")  # a task key `vaultkit.passes.task` put at a row's end
+_BOX = re.compile(r"^(\s*[-*+] )\[ \]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,6 @@ class Stripped:
     keys: tuple[tuple[str, tuple[str, ...]], ...] = ()  # other passes' frontmatter keys, lifted: (pass, lines)
 
 
-
 def block_lines(
     pass_name: str, target_id: str, input_hash: str, pre: str, title: str, body: str, nl: str, tail: bool,
     dismissed: frozenset[str] = frozenset(),
@@ -119,11 +120,17 @@ def tasks(row: str, dismissed: frozenset[str]) -> str:
     """A row's task key (from `vaultkit.passes.task`) made a hidden comment, its box ticked if dismissed."""
     if "\ue002" not in row:
         return row
-    m = re.search("\ue002([0-9a-f]{8})\ue003$", row)
+    m = _KEY.search(row)
     if m is None:
         return row.replace("\ue002", "").replace("\ue003", "")
     row = row[: m.start()] + f" %%vk:{m.group(1)}%%"
-    return re.sub(r"^(\s*[-*+] )\[ \]", r"\1[x]", row) if m.group(1) in dismissed else row
+    return _BOX.sub(r"\1[x]", row, count=1) if m.group(1) in dismissed else row
+
+
+def ticked(row: str) -> bool:
+    """Is this a task row of vaultkit's (its key at the end) whose box is ticked?"""
+    m = _TASK.match(row) if "%%vk:" in row else None
+    return m is not None and m["box"] != " "
 
 
 def separator(pre: str) -> str:
@@ -141,7 +148,7 @@ def outer_prefix(header: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    return _safe(" ".join(text.split())) or "vaultkit"
+    return safe(" ".join(text.split())) or "vaultkit"
 
 
 def safe(row: str) -> str:
@@ -149,8 +156,6 @@ def safe(row: str) -> str:
     row = row.replace("\r", " ").replace("%%", "%\u200b%").rstrip()
     return "\\" + row if _FENCE.match(row) else row  # a fence inside our block would hide what follows
 
-
-_safe = safe
 
 
 def _body_hash(title: str, body_lines: list[str], fold: str, names: str = "") -> str:

@@ -47,7 +47,6 @@ class Finding:
 
 
 _LINES = re.compile(r"\(?\blines? \d+(?:[–-]\d+)?\)?")
-_TASK = re.compile("\ue002([0-9a-f]{8})\ue003")
 
 
 def finding_key(kind: str, about: str) -> str:

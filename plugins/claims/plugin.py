@@ -275,6 +275,7 @@ def render(findings: list[Finding], dismissed: frozenset[str] = frozenset(), lis
     if 0 < len(cited) <= _FEW_CITED:
         rows += [f"- cited: {_short(str(f.data['text']))} (line {line_ref(f.line)})" for f in cited]
     elif cited:
-        rows.append(f"{len(cited)} {'other ' if uncited else ''}claims cite a source.")
+        rows.append(f"- {len(cited)} {'other ' if uncited else ''}claims cite a source.")
+
     return "\n".join(rows)
 
