@@ -123,6 +123,7 @@ def _misplaced(note: object, config: Config) -> int:
     ends = [t.end_line for t in targets]
     # (inside AI text: within a callout target that does not end there; a whole AI note holds its callouts)
     inside = sum(1 for a in after for t in targets if t.kind == "callout" and t.line <= a < t.end_line)
-    if config.vaultkit.layout != "answer":
+    if config.vaultkit.layout != "answer" or any(b.pass_name for b in blocks):  # (per-pass callouts: "passes")
+
         return inside + sum(1 for a in after if a not in ends and not any(t.line <= a <= t.end_line for t in targets))
     return inside + sum(1 for a in after if a not in ends) + sum(1 for e in ends if after.count(e) != 1)

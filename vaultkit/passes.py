@@ -43,7 +43,9 @@ class Finding:
     @property
     def key(self) -> str:
         """The finding's stable key within its pass: a person's tick in the callout is kept under it."""
-        return finding_key(self.kind, self.about or _LINES.sub("", self.message))
+        about = self.about or (_LINES.sub("", self.message) if "line" in self.message else self.message)
+        return finding_key(self.kind, about)
+
 
 
 _LINES = re.compile(r"\(?\blines? \d+(?:[–-]\d+)?\)?")
@@ -51,7 +53,8 @@ _LINES = re.compile(r"\(?\blines? \d+(?:[–-]\d+)?\)?")
 
 def finding_key(kind: str, about: str) -> str:
     """8 hex digits naming a finding by its kind and what it is about, never by where it is."""
-    return digest(kind, " ".join(about.split()), size=4)
+    return digest(kind, about, size=4)
+
 
 
 def task(finding: Finding, text: str) -> str:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
 from typing import Any, Callable, Mapping, Sequence
 
 from vaultkit.errors import ParseError
-from vaultkit.answer import answers
+from vaultkit.answer import Answer, answers
 from vaultkit.managed import CREATED_KEY, CREATED_VALUE, answer_lines, block_lines, outer_prefix, part_mark, separator
 from vaultkit.note import Note, Target, load_yaml
 from vaultkit.passes import Display, Finding, PassOutput, PassResult, Property, resolve_line_refs
@@ -36,7 +37,8 @@ def compose(note: Note, outputs: Sequence[PassOutput], where: Callable[[int], in
     """The note's text with every pass's callouts and properties in place. Line references in
     callouts name lines of this text, or of the file `where` maps note lines to."""
     nl = note.decoded.newline
-    lines, inserted, findings = _with_blocks(note, outputs, nl)
+    made = answers(note, outputs) if note.config.layout == "answer" else None
+    lines, inserted, findings = _with_blocks(note, outputs, nl, made)
     properties = _properties(note, outputs)
     splice: tuple[int, list[str]] | None = None
     if properties or note.kept_keys:
@@ -51,11 +53,15 @@ def compose(note: Note, outputs: Sequence[PassOutput], where: Callable[[int], in
         # Line references: the layout does not depend on the numbers, so lay the blocks out again
         # with them filled in; the properties sit in the frontmatter, above every block.
         where = where or Rendered("", [], inserted).new_line
-        filled = [PassOutput(o.name, o.input_hash, PassResult(
-            o.result.findings, tuple(Display(d.target, resolve_line_refs(d.body, where), d.title, d.line, d.section)
-                                     for d in o.result.displays), o.result.properties, o.result.summary), o.featured,
-            o.headline) for o in outputs]
-        lines = _with_blocks(note, filled, nl)[0]
+        if made is not None:  # (an answer's callout: only its rows change)
+            made = [replace(a, rows=[resolve_line_refs(r, where) for r in a.rows]) for a in made]
+            lines = _with_blocks(note, outputs, nl, made)[0]
+        else:
+            filled = [PassOutput(o.name, o.input_hash, PassResult(
+                o.result.findings, tuple(Display(d.target, resolve_line_refs(d.body, where), d.title, d.line,
+                                                 d.section) for d in o.result.displays),
+                o.result.properties, o.result.summary), o.featured, o.headline) for o in outputs]
+            lines = _with_blocks(note, filled, nl)[0]
     if splice is not None:
         at, rows = splice
         lines = lines[:at] + rows + lines[at:]
@@ -67,9 +73,9 @@ _UNTICK = re.compile(r"(?m)^(\s*[-*+] )\[[^\]]\](?=.*\ue002)")
 Make = Callable[[str, str, bool], list[str]]  # (quote prefix, newline, tail) -> a callout's lines
 
 
-def _with_blocks(note: Note, outputs: Sequence[PassOutput], nl: str
+def _with_blocks(note: Note, outputs: Sequence[PassOutput], nl: str, made: list[Answer] | None = None
                  ) -> tuple[list[str], list[tuple[int, int]], list[Finding]]:
-    """The note's lines with the managed callouts inserted: one per answer, or one per pass."""
+    """The note's lines with the managed callouts inserted: one per answer (`made`), or one per pass."""
     findings: list[Finding] = []
     edited = {(b.pass_name, b.target_id): b for b in note.blocks if not b.intact}
     for b in edited.values():
@@ -80,8 +86,8 @@ def _with_blocks(note: Note, outputs: Sequence[PassOutput], nl: str
                     "delete it to get a fresh one", {"pass": b.pass_name}, "vaultkit")
         )
     by_anchor: dict[tuple[Target | None, int], list[Make]] = {}
-    if note.config.layout == "answer":
-        for a in answers(note, outputs):
+    if made is not None:
+        for a in made:
             by_anchor[(a.target, 0)] = [lambda pre, nl, tail, a=a: answer_lines(  # type: ignore[misc]
                 a.target.id, pre, a.title, a.owners, a.rows, nl, tail)]
     else:

@@ -82,7 +82,8 @@ class ClaimsPass:
             message = ("cited" if cited else "uncited") + f" claim: {s.text}"
             out.append(Finding("claim", "info" if cited else "warning", s.line, max(s.end_line, s.line), message,
                                {"text": s.text, "cited": cited, "score": round(value, 2), "id": claim_id(s.text),
-                                "signals": signals}, about=s.text))
+                                "signals": signals}))  # (its key: the message, which quotes the sentence)
+
         return out
 
     def headline(self, findings: Sequence[Finding], dismissed: Sequence[Finding] = ()) -> str:

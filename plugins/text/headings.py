@@ -11,7 +11,9 @@ Characters a link cannot hold (`[ ] | # ^`) are left out of the heading's name, 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from itertools import combinations
+
 from typing import Sequence
 
 from vaultkit import Note
@@ -25,8 +27,10 @@ def link_name(heading: str) -> str:
     return " ".join(_UNSAFE.sub(" ", heading).split())
 
 
+@lru_cache(maxsize=4)  # (a note's paths are asked for by two passes: the summaries' outline, the duplicates)
 def heading_paths(note: Note) -> dict[int, str]:
-    """For each heading line, the shortest `A#B` path that fits that heading alone ('' when none does)."""
+    """For each heading line, the shortest `A#B` path that fits that heading alone ('' when none does).
+    The mapping is shared between callers: read it, do not change it."""
     heads = [(s.line, s.level, link_name(s.heading)) for s in note.sections]
     names = [name.casefold() for _, _, name in heads]
     ancestors: list[list[int]] = []

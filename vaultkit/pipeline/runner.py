@@ -332,7 +332,9 @@ class Runner:
         if report.changed and self.options.writes:
             # What the cache keeps must describe the file as vaultkit leaves it.
             report.cached = {"targets": targets_json(note, written_line),
-                             "findings": [finding_json(f, written_line, note.dismissed) for f in findings]}
+                             "findings": [{**j, "line": written_line(f.line), "end_line": written_line(f.end_line)}
+                                          for f, j in zip(findings, report.findings)]}
+
         if report.changed and self.options.diff:
             report.diff = unified_diff(nf.rel, raw, new)
         if self.hold and nf.rel not in self.extras and (
@@ -359,7 +361,8 @@ def _has_keys_of(note: Note, passes: frozenset[str]) -> bool:
 def _named(f: Finding, name: str) -> Finding:
     if f.pass_name == name:
         return f
-    return replace(f, pass_name=name)
+    return Finding(f.kind, f.severity, f.line, f.end_line, f.message, f.data, name, f.about)
+
 
 
 
