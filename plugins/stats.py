@@ -17,7 +17,7 @@ _CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
 class StatsPass:
     """Counts words, sentences and citation markers in each AI target."""
 
-    version = "1"
+    version = "2"
     featured_properties = ()  # its counts are written only with `[vaultkit] properties = "all"`
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:

@@ -93,3 +93,25 @@ def test_no_network_is_one_notice_not_dead_links(tmp_path: Path, vk: VK, monkeyp
     kinds = [f["kind"] for f in by_path(doc)["a.md"]["findings"] if f["pass"] == "citations"]
     assert kinds.count("network-unavailable") == 1 and "dead-link" not in kinds
     assert err.count("no network") == 1
+
+
+def test_a_dead_link_ticked_off_stays_dismissed_through_an_offline_run(tmp_path: Path, vk: VK,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The daemon writes offline results first: a run that cannot see the dead link must not lose the
+    reader's tick on it (the callout keeps the key unlisted), so the next online run finds it dismissed."""
+    loopback_only(monkeypatch)
+    with LinkServer() as srv:
+        root = _vault(tmp_path, [srv.url("/missing")])
+        run_json(vk, "run", root)
+        note = root / "a.md"
+        note.write_text(note.read_text().replace("- [ ] dead link: ", "- [x] dead link: "))
+        code, doc, _ = run_json(vk, "run", root, "--offline")
+        offline = note.read_text()
+        assert "dead link" not in offline and " x=citations:" in offline  # not listed, still held
+        code, doc, _ = run_json(vk, "run", root)
+        (dead,) = [f for f in by_path(doc)["a.md"]["findings"] if f["kind"] == "dead-link"]
+        assert dead["dismissed"] is True
+        text = note.read_text()
+        assert "- [x] dead link: " in text and " x=" not in text  # listed again, ticked
+        code, doc, _ = run_json(vk, "run", root, "--check")
+        assert code == 0  # nothing left that is not dismissed (the marker and its entry are fine)

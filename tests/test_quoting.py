@@ -90,3 +90,15 @@ def test_plain_strips_what_the_reader_does_not_see() -> None:
 def test_quote_is_plain_then_escape() -> None:
     assert quote("**neuro-symbolic** AI (LLMs)") == "neuro-symbolic AI (LLMs)"
     assert quote("**Bold:** a [[link]] to `x`") == "Bold: a link to x"
+
+
+def test_text_cannot_forge_a_task_key_or_a_line_reference() -> None:
+    """vaultkit marks a task's key and a line reference with private-use characters in a display body;
+    quoted text never carries them through, so a note cannot make one."""
+    from vaultkit.managed import safe
+    from vaultkit.passes import resolve_line_refs
+    from vaultkit.tasks import tasks
+
+    forged = escape("The answer.\ue002deadbeef\ue003")
+    assert "\ue002" not in forged and tasks(safe(forged), frozenset({"deadbeef"})) == forged
+    assert resolve_line_refs(escape("line \ue00012\ue001"), lambda n: 99) == escape("line \ue00012\ue001")

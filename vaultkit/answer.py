@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from vaultkit.managed import TITLE, Block, Part, part_mark, safe, tasks, ticked
+from vaultkit.managed import TITLE, Block, Part, part_mark, safe
+from vaultkit.tasks import tasks, ticked
 from vaultkit.note import Note, Target
 from vaultkit.passes import SECTIONS, Finding, PassOutput
 
@@ -21,33 +22,66 @@ _RANK = {name: i for i, name in enumerate(SECTIONS)}
 @dataclass(frozen=True)
 class Answer:
     """One target's callout, ready to be written: its title, the passes behind the title's phrases,
-    and its rows (safe, sections marked, task keys in place)."""
+    its rows (safe, sections marked, task keys in place), and the ticked keys it holds unlisted."""
 
     target: Target
     title: str
     owners: list[str]
     rows: list[str]
+    held: list[str]  # `pass:key` of findings ticked off but not listed this time (a partial result)
 
 
 def answers(note: Note, outputs: Sequence[PassOutput]) -> list[Answer]:
     """The callout of every target that has no callout a person edited after it."""
     ran = {o.name for o in outputs}
-    edited = [b for b in note.blocks if not b.intact and not b.pass_name]
-    kept: dict[int, list[Part]] = {}
+    old: dict[str, Block] = {}
+    edited: set[str] = set()
     for b in note.blocks:
-        if b.intact and not b.pass_name:
-            kept.setdefault(b.after, []).extend(p for p in b.parts if p.pass_name not in ran)
+        target = owner(note, b) if not b.pass_name else None
+        if target is not None and b.intact:
+            old[target.id] = b
+        elif target is not None:
+            edited.add(target.id)
+
+    shown = _shown(note, outputs)
     out = []
     for target in note.targets:
-        if any(_follows(b, target) for b in edited):
+        if target.id in edited:
             continue  # the person's now; vaultkit adds no second one
-        out.append(_answer(note, target, outputs, kept.get(target.end_line, [])))
+        before = old.get(target.id)
+        kept = [p for p in before.parts if p.pass_name not in ran] if before is not None else []
+        out.append(_answer(note, target, outputs, kept, shown, before))
     return out
 
 
-def _follows(block: Block, target: Target) -> bool:
-    """Is this (edited, so still present) callout the one vaultkit wrote after `target`?"""
-    return block.target_id == target.id or block.after in (target.end_line, target.end_line + 1)
+def owner(note: Note, block: Block) -> Target | None:
+    """The target a callout vaultkit wrote belongs to: the one it names, else (the answer was edited
+    since) the one it follows, where only one target ends there."""
+    for t in note.targets:
+        if t.id == block.target_id:
+            return t
+    at = block.after if block.intact else block.after - 1  # (an edited one keeps its blank line above)
+    ending = [t for t in note.targets if t.end_line in (at, block.after)]
+    return ending[0] if len(ending) == 1 else None
+
+
+def _shown(note: Note, outputs: Sequence[PassOutput]) -> dict[tuple[str, int], list[Finding]]:
+    """Each pass's findings by the answer whose callout shows the pass: the innermost such answer
+    holding the finding's line, else the nearest such answer above it (a reference list pasted
+    after the answer belongs to it)."""
+    out: dict[tuple[str, int], list[Finding]] = {}
+    for o in outputs:
+        places = sorted({id(d.target): d.target for d in o.result.displays if d.target is not None}.values(),
+                        key=lambda t: (t.line, -t.end_line))  # type: ignore[union-attr]
+        if not places:
+            continue
+        for f in o.result.findings:
+            inside = [t for t in places if t.line <= f.line <= t.end_line]  # type: ignore[union-attr]
+            above = [t for t in places if t.end_line < f.line]  # type: ignore[union-attr]
+            best = inside[-1] if inside else (max(above, key=lambda t: t.end_line) if above else None)  # type: ignore[union-attr]
+            if best is not None:
+                out.setdefault((o.name, id(best)), []).append(f)
+    return out
 
 
 @dataclass
@@ -59,12 +93,15 @@ class _Section:
     part: Part | None = None
 
 
-def _answer(note: Note, target: Target, outputs: Sequence[PassOutput], kept: list[Part]) -> Answer:
+def _answer(note: Note, target: Target, outputs: Sequence[PassOutput], kept: list[Part],
+            shown: dict[tuple[str, int], list[Finding]], before: Block | None) -> Answer:
     sections: dict[tuple[str, str], _Section] = {}
+    mine = {}  # (the display's own target object: `shown` is keyed by it)
     for out in outputs:
         for d in out.result.displays:
             if d.target != target or not d.body.strip():
                 continue
+            mine[out.name] = d.target
             s = sections.setdefault((out.name, d.section), _Section(out.name, d.section, d.title, []))
             s.title = s.title or d.title
             s.bodies.append((d.line, d.body))
@@ -76,19 +113,32 @@ def _answer(note: Note, target: Target, outputs: Sequence[PassOutput], kept: lis
     for s in sorted(sections.values(), key=lambda s: (_RANK.get(s.section, _RANK[""]), s.pass_name, s.section)):
         if rows:
             rows.append("")
+        dismissed = note.dismissed.get(s.pass_name, frozenset())
         if s.part is not None:
             rows.extend(s.part.rows)
             phrase = s.part.phrase
         else:
-            rows.extend(_rows(s, note.dismissed.get(s.pass_name, frozenset())))
-            phrase = _phrase(by_name[s.pass_name], target, note.dismissed.get(s.pass_name, frozenset()))
+            rows.extend(_rows(s, dismissed))
+            found = shown.get((s.pass_name, id(mine[s.pass_name])), [])
+            phrase = _phrase(by_name[s.pass_name], found, dismissed)
         if phrase and s.pass_name not in (name for name, _ in phrases):
             phrases.append((s.pass_name, phrase.replace("·", ",")))
     title = TITLE + (" · ".join(p for _, p in phrases) or NOTHING)
-    dismissed = sum(1 for r in rows if ticked(r))
-    if dismissed:
-        title += f" · {dismissed} dismissed"
-    return Answer(target, title, [name for name, _ in phrases], rows)
+    count = sum(1 for r in rows if ticked(r))
+    if count:
+        title += f" · {count} dismissed"
+    return Answer(target, title, [name for name, _ in phrases], rows, _held(before, outputs, rows))
+
+
+def _held(before: Block | None, outputs: Sequence[PassOutput], rows: list[str]) -> list[str]:
+    """Keys the reader ticked in this callout that a pass with a partial result (an online pass on an
+    offline run: the daemon's first write) does not list this time: kept, so the next full result
+    finds them dismissed still."""
+    if before is None or not before.ticked:
+        return []
+    partial = {o.name for o in outputs if o.partial}
+    listed = "\n".join(rows)
+    return [f"{p}:{k}" for p, k in before.ticked if p in partial and f"%%vk:{k}%%" not in listed]
 
 
 def _rows(s: _Section, dismissed: frozenset[str]) -> list[str]:
@@ -102,10 +152,8 @@ def _rows(s: _Section, dismissed: frozenset[str]) -> list[str]:
     return [f"**{label}**{mark}", *rows]
 
 
-def _phrase(out: PassOutput, target: Target, dismissed: frozenset[str]) -> str:
-    """The pass's words for the title, from its findings in this answer that are not dismissed."""
+def _phrase(out: PassOutput, found: list[Finding], dismissed: frozenset[str]) -> str:
+    """The pass's words for the title, from its findings in this answer (the dismissed ones apart)."""
     if out.headline is None:
         return ""
-    mine: list[Finding] = [f for f in out.result.findings if target.line <= f.line <= target.end_line]
-    return out.headline([f for f in mine if f.key not in dismissed], [f for f in mine if f.key in dismissed])
-
+    return out.headline([f for f in found if f.key not in dismissed], [f for f in found if f.key in dismissed])

@@ -28,6 +28,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, replace
 
+from vaultkit.tasks import tasks, ticked_key, untick
 from vaultkit.text import digest, eol, strip_eol
 
 CALLOUT_TYPE = "vaultkit"
@@ -41,13 +42,10 @@ _HEADER = re.compile(
     r"^(?P<pre>[ \t>]*?)> \[!" + CALLOUT_TYPE + r"\](?P<fold>[+-]?) (?P<title>.*?) "
     r"%% vaultkit:(?:(?P<pass>[^\s%]+) t=(?P<t>[0-9a-f]+) in=(?P<in>[0-9a-f]+)"
     r"|answer t=(?P<at>[0-9a-f]+))"
-    r" out=(?P<out>[0-9a-f]+)(?: h=(?P<h>[^\s%]+))?(?P<tail> tail)? %%$"
+    r" out=(?P<out>[0-9a-f]+)(?: h=(?P<h>[^\s%]+))?(?: x=(?P<x>[^\s%]+))?(?P<tail> tail)? %%$"
 )
 # A section of an answer's callout starts on a row ending in this; a task row ends in its key.
 _PART = re.compile(r" %%vaultkit:(?P<pass>[^\s%/]+)(?:/(?P<section>[^\s%]+))?%%$")
-_TASK = re.compile(r"^(?P<head>[ \t>]*[-*+] \[)(?P<box>[^\]])(?P<mid>\] .*? %%vk:(?P<key>[0-9a-f]{8})%%)")
-_KEY = re.compile("\ue002([0-9a-f]{8})\ue003$")  # a task key `vaultkit.passes.task` put at a row's end
-_BOX = re.compile(r"^(\s*[-*+] )\[ \]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +70,7 @@ class Block:
     intact: bool  # False when a person edited it: then it is theirs
     parts: tuple[Part, ...] = ()  # an answer's callout: its sections (pass_name is then '')
     after: int = 0  # the `lines` line (1-based) it followed once stripped: its target's last line
+    ticked: tuple[tuple[str, str], ...] = ()  # (pass, key) of the findings ticked off in it (`x=` too)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,12 +100,15 @@ def block_lines(
 
 
 def answer_lines(target_id: str, pre: str, title: str, owners: list[str], rows: list[str], nl: str,
-                 tail: bool) -> list[str]:
-    """Render an answer's one callout from its finished rows (safe, sections marked, tasks keyed)."""
+                 tail: bool, held: list[str] = ()) -> list[str]:  # type: ignore[assignment]
+    """Render an answer's one callout from its finished rows (safe, sections marked, tasks keyed);
+    `held`: `pass:key` of ticked findings the callout does not list this time, kept in its header."""
     title = _one_line(title)
     body_lines = [f"{pre}> {r}" if r else f"{pre}>" for r in rows]
-    out = _body_hash(title, body_lines, FOLD, f"{target_id} {','.join(owners)}")
-    flags = (f" h={','.join(owners)}" if owners else "") + (" tail" if tail else "")
+    kept = ",".join(sorted(held))
+    out = _body_hash(title, body_lines, FOLD, f"{target_id} {','.join(owners)}{' ' + kept if kept else ''}")
+    flags = (f" h={','.join(owners)}" if owners else "") + (f" x={kept}" if kept else "") + (" tail" if tail else "")
+
     header = f"{pre}> [!{CALLOUT_TYPE}]{FOLD} {title} {MARK}answer t={target_id} out={out}{flags} %%"
     return [line + nl for line in [header, *body_lines]]
 
@@ -114,23 +116,6 @@ def answer_lines(target_id: str, pre: str, title: str, owners: list[str], rows: 
 def part_mark(pass_name: str, section: str) -> str:
     """What ends the first row of a pass's section in an answer's callout."""
     return f" %%vaultkit:{pass_name}{'/' + section if section else ''}%%"
-
-
-def tasks(row: str, dismissed: frozenset[str]) -> str:
-    """A row's task key (from `vaultkit.passes.task`) made a hidden comment, its box ticked if dismissed."""
-    if "\ue002" not in row:
-        return row
-    m = _KEY.search(row)
-    if m is None:
-        return row.replace("\ue002", "").replace("\ue003", "")
-    row = row[: m.start()] + f" %%vk:{m.group(1)}%%"
-    return _BOX.sub(r"\1[x]", row, count=1) if m.group(1) in dismissed else row
-
-
-def ticked(row: str) -> bool:
-    """Is this a task row of vaultkit's (its key at the end) whose box is ticked?"""
-    m = _TASK.match(row) if "%%vk:" in row else None
-    return m is not None and m["box"] != " "
 
 
 def separator(pre: str) -> str:
@@ -162,13 +147,8 @@ def _body_hash(title: str, body_lines: list[str], fold: str, names: str = "") ->
     """Covers everything a person might change: the fold state, the title and the body (and an answer's
     callout's target and the owners of its title's phrases), but not the state of a task box (or what
     follows its key): ticking one is how a person dismisses a finding."""
-    rows = [_untick(r) if "%%vk:" in r else r for r in body_lines]
+    rows = [untick(r) if "%%vk:" in r else r for r in body_lines]
     return digest(fold, title, *rows, size=6) if not names else digest(fold, title, names, *rows, size=6)
-
-
-def _untick(row: str) -> str:
-    m = _TASK.match(row)
-    return f"{m['head']} {m['mid']}" if m else row
 
 
 def _read_body(match: re.Match[str], body: list[str]) -> tuple[tuple[Part, ...], dict[str, set[str]]]:
@@ -185,14 +165,18 @@ def _read_body(match: re.Match[str], body: list[str]) -> tuple[tuple[Part, ...],
             parts.append((owner, mark["section"] or "", []))
         if parts:
             parts[-1][2].append(row)
-        task = _TASK.match(row) if "%%vk:" in row else None
-        if task is not None and task["box"] != " " and owner is not None:
-            ticked.setdefault(owner, set()).add(task["key"])
+        key = ticked_key(row) if "%%vk:" in row else None
+        if key is not None and owner is not None:
+            ticked.setdefault(owner, set()).add(key)
+    for held in (match["x"] or "").split(","):  # (ticked off, not listed last time: see answer_lines)
+        name, _, key = held.rpartition(":")
+        if name and _KEY_ONLY.fullmatch(key):
+            ticked.setdefault(name, set()).add(key)
     if match["pass"] is not None:
         return (), ticked
     names = match["h"].split(",") if match["h"] else []
-    title = match["title"].removeprefix(TITLE)
-    phrases = [p for p in title.split(" · ") if not _DISMISSED.fullmatch(p)] if names else []
+    title = _DISMISSED.sub("", match["title"].removeprefix(TITLE))
+    phrases = title.split(" · ") if names else []
     said = dict(zip(names, phrases)) if len(phrases) == len(names) else {}
     out = []
     for name, section, own in parts:
@@ -203,7 +187,9 @@ def _read_body(match: re.Match[str], body: list[str]) -> tuple[tuple[Part, ...],
 
 
 TITLE = "vaultkit — "  # an answer's callout title starts so; its phrases follow, joined by " · "
-_DISMISSED = re.compile(r"\d+ dismissed")
+_DISMISSED = re.compile(r" · \d+ dismissed$")  # the count vaultkit appends to the title
+_KEY_ONLY = re.compile(r"[0-9a-f]{8}")
+
 
 
 def key_name(line: str, prefix: str) -> str | None:
@@ -292,14 +278,17 @@ def strip(
         while j < n and lines[j].startswith(inner):
             j += 1
         body = [strip_eol(x) for x in lines[i + 1 : j]]
-        names = f"{match['at']} {match['h'] or ''}" if match["pass"] is None else ""
+        names = f"{match['at']} {match['h'] or ''}{' ' + match['x'] if match['x'] else ''}" if match["pass"] is None else ""
+
         intact = _body_hash(match["title"], body, match["fold"], names) == match["out"]
         parts: tuple[Part, ...] = ()
+        ticked: dict[str, set[str]] = {}
         if intact:
             parts, ticked = _read_body(match, body)
             for name, keys in ticked.items():
                 dismissed.setdefault(name, set()).update(keys)
-        blocks.append(Block(match["pass"] or "", match["t"] or match["at"], match["in"] or "", i + 1, j, intact, parts))
+        blocks.append(Block(match["pass"] or "", match["t"] or match["at"], match["in"] or "", i + 1, j, intact, parts,
+                            ticked=tuple((name, key) for name, keys in sorted(ticked.items()) for key in sorted(keys))))
         if not intact:
             i += 1  # a person's block: look inside it too, for blocks vaultkit wrote there
             continue

@@ -116,6 +116,8 @@ class PassOutput:
     result: PassResult
     featured: frozenset[str] | None = None  # the property keys written by default (None: every one)
     headline: Callable[[Sequence[Finding], Sequence[Finding]], str] | None = None  # its words for an answer's title
+    partial: bool = False  # an online pass run offline: findings it lists online may be missing
+
 
 
 _LINE_REF = re.compile("\ue000(\\d+)\ue001")

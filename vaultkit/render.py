@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence
 
 from vaultkit.errors import ParseError
-from vaultkit.answer import Answer, answers
+from vaultkit.answer import Answer, answers, owner
+
 from vaultkit.managed import CREATED_KEY, CREATED_VALUE, answer_lines, block_lines, outer_prefix, part_mark, separator
 from vaultkit.note import Note, Target, load_yaml
 from vaultkit.passes import Display, Finding, PassOutput, PassResult, Property, resolve_line_refs
@@ -60,7 +61,8 @@ def compose(note: Note, outputs: Sequence[PassOutput], where: Callable[[int], in
             filled = [PassOutput(o.name, o.input_hash, PassResult(
                 o.result.findings, tuple(Display(d.target, resolve_line_refs(d.body, where), d.title, d.line,
                                                  d.section) for d in o.result.displays),
-                o.result.properties, o.result.summary), o.featured, o.headline) for o in outputs]
+                o.result.properties, o.result.summary), o.featured, o.headline, o.partial) for o in outputs]
+
             lines = _with_blocks(note, filled, nl)[0]
     if splice is not None:
         at, rows = splice
@@ -89,7 +91,7 @@ def _with_blocks(note: Note, outputs: Sequence[PassOutput], nl: str, made: list[
     if made is not None:
         for a in made:
             by_anchor[(a.target, 0)] = [lambda pre, nl, tail, a=a: answer_lines(  # type: ignore[misc]
-                a.target.id, pre, a.title, a.owners, a.rows, nl, tail)]
+                a.target.id, pre, a.title, a.owners, a.rows, nl, tail, a.held)]
     else:
         _per_pass(note, outputs, edited, by_anchor)
     lines = list(note.lines)
@@ -108,7 +110,7 @@ def _per_pass(note: Note, outputs: Sequence[PassOutput], edited: Mapping[tuple[s
     did not run is kept as one)."""
     ran = {o.name for o in outputs}
     for b in note.blocks:
-        target = next((t for t in note.targets if t.end_line == b.after), None) if b.intact else None
+        target = owner(note, b) if b.intact and not b.pass_name else None
         for p in b.parts if target is not None else ():
             if p.pass_name not in ran:  # (its task keys and boxes as a pass writes them: block_lines redoes them)
                 body = _TASK_KEY.sub("\ue002\\1\ue003", "\n".join(p.rows).replace(part_mark(p.pass_name, p.section), ""))

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from typing import Any, Callable, Hashable, Mapping, NamedTuple, Sequence
 
 from vaultkit import Context, Display, Finding, Note, PassResult, line_ref, task
 
 from vaultkit_plugins.text.arrays import distinct
-from vaultkit_plugins.text.headings import heading_paths
-from vaultkit_plugins.text.quoting import quote
+from vaultkit_plugins.text.headings import heading_paths, link_name
+from vaultkit_plugins.text.quoting import plain, quote
+
 from vaultkit_plugins.text.units import units
 
 from . import _minhash as mh
@@ -316,8 +318,12 @@ def _copy(kind: str, heading: str, path: str, other: list[Any], here: str, label
     (shown by its heading), what of this answer it copies when that has another name, and how close."""
     own = "the whole answer" if kind == "callout" else (quote(heading) if heading else "the opening text")
     if other[0] == "section" and len(other) > 9 and other[9]:
-        shown = quote(other[3])
+        # (a link's alias ends at `]]` or `|`: a heading's name shown there goes as a link names it)
+        shown = link_name(plain(other[3]))
         copy = f"[[{_stem(path) if path != here else ''}#{other[9]}|{shown}]]"
+        if shown == link_name(plain(heading)):
+            return f"{copy} {label}"
+        return f"{own} ({copy}) {label}"
     elif path == here:
         shown, copy = "", f"line {line_ref(other[1])}"
     else:
@@ -332,7 +338,10 @@ def _what(kind: str, heading: str) -> str:
 
 
 def _stem(path: str) -> str:
-    return path[:-3] if path.lower().endswith(".md") else path
+    """A note's path as a link names it: no `.md`, and nothing that would end the link (a file made
+    outside Obsidian may have `]`, `|` or `#` in its name)."""
+    return re.sub(r"[\[\]|#^]", " ", path[:-3] if path.lower().endswith(".md") else path)
+
 
 
 def _link(path: str, row: list[Any], here: str) -> str:

@@ -44,8 +44,14 @@ CONTEXTS = ("{}", "- {}", "x {}")
 def escape(text: str) -> str:
     """One line that renders in Obsidian as exactly `text` (whitespace collapsed), inert: no link,
     embed, HTML, comment, math or formatting; a backslash only where one is needed."""
-    s = " ".join(text.split()).replace("\x00", "\ufffd")  # (as any Markdown renderer shows a NUL)
+    # (as any Markdown renderer shows a NUL; and the private-use characters vaultkit marks line
+    # references and task keys with are never taken from text: a note could forge them)
+    s = " ".join(text.split()).translate(_RESERVED)
     return _with_backslashes(s, marks(s))
+
+
+_RESERVED = {0: "\ufffd", **{c: "\ufffd" for c in range(0xE000, 0xE004)}}
+
 
 
 def marks(line: str) -> set[int]:

@@ -205,7 +205,9 @@ class Runner:
                     self.pending.append((key, result_to_json(result)))
                 if record is not None:
                     record[key] = result_to_json(result)
-            outputs.append(PassOutput(p.name, key[:12], result, p.featured, p.headline))
+            outputs.append(PassOutput(p.name, key[:12], result, p.featured, p.headline,
+                                      self.options.offline and bool(getattr(p.impl, "online", False))))
+
         return outputs, findings, crashed
 
     def _without_crashed(self, note: Note, raw: bytes, outputs: list[PassOutput], pass_findings: list[Finding],
@@ -216,27 +218,26 @@ class Runner:
         names = frozenset(str(f.data.get("pass")) for f in pass_findings if f.kind == "pass-error")
         if self.owned is None or not names or not outputs:  # (no pass ran: nothing new to write)
             return True, rendered
-
         kept = parse_note(raw, note.path, self.config.vaultkit, self.owned - names, self.known, self.structures)
         if kept.hash != note.hash:
             return True, rendered
         return False, compose(kept, outputs)
 
-    def collect(self, nf: NoteFile) -> tuple[str, Structure | None, dict[str, Any], dict[str, Any]]:
+    def collect(self, nf: NoteFile) -> tuple[str, str, Structure | None, dict[str, Any], dict[str, Any]]:
         """A run's first phase, for passes with a vault step: their summaries of one note.
 
-        Returns the note's text hash, block structure and pass results too, so the second phase
-        neither parses it nor runs those passes again. A note that cannot be read or parsed yields
-        nothing (the second phase reports it).
+        Returns the note's text hash and state (`Note.state`), block structure and pass results too,
+        so the second phase neither parses it nor runs those passes again. A note that cannot be read
+        or parsed yields nothing (the second phase reports it).
         """
         report, raw, _ = self.read(nf)
         note = self.parse(nf, raw, report) if raw is not None else None
         if note is None:
-            return "", None, {}, {}
+            return "", "", None, {}, {}
         computed: dict[str, Any] = {}
         outputs, _, _ = self.analyze(note, [p for p in self.passes if p.combines], computed)
         summaries = {o.name: o.result.summary for o in outputs if o.result.summary is not None}
-        return note.hash, note.structure if note.needs_structure else None, summaries, computed
+        return note.hash, note.state, note.structure if note.needs_structure else None, summaries, computed
 
     def _render(self, note: Note, extra: dict[str, PassResult], scope: str = ""
                 ) -> tuple[list[PassOutput], list[Finding], bool, Rendered]:
@@ -299,9 +300,14 @@ class Runner:
                     spliced = splice(note, focus, rendered)
             if spliced is None:
                 outputs, pass_findings, crashed, rendered = self._render(note, extra)
-                if crashed:
-                    crashed, rendered = self._without_crashed(note, raw, outputs, pass_findings, rendered)
+                failed = [f for f in self.vault_errors if note.targets]  # (a vault step that raised: its
+                # pass's results are partial, so it keeps what it wrote last time, as a pass that raised)
+                if crashed or failed:
+                    names = {str(f.data.get("pass")) for f in failed}
+                    crashed, rendered = self._without_crashed(
+                        note, raw, [o for o in outputs if o.name not in names], pass_findings + failed, rendered)
                 new_text, written_line = rendered.text, rendered.new_line
+
             else:
                 new_text, written_line = spliced
             report.summaries = {o.name: o.result.summary for o in outputs if o.result.summary is not None}

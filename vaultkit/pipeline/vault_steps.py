@@ -135,13 +135,13 @@ def _collect(runner: Runner, todo: list[NoteFile], summaries: dict[str, dict[str
     """First phase for a few notes: summaries, with structures and results kept for the second."""
     collected = [(nf, runner.collect(nf)) for nf in todo]
     runner.flush()
-    for nf, (text_hash, structure, found, results) in collected:
+    for nf, (text_hash, state, structure, found, results) in collected:
         if structure is not None:
             runner.structures[text_hash] = structure
         runner.memo.update(results)
         for name, summary in found.items():
             summaries[name][nf.rel] = summary
-            digests[nf.rel] = text_hash
+            digests[nf.rel] = state  # (what the summary was made from: the text, and what was ticked off)
 
 
 def _combine(runner: Runner, combiners: list[Registered], summaries: Mapping[str, Summaries]
