@@ -191,20 +191,3 @@ def test_mixed_case_types_pass_the_text_prefilter(header: str) -> None:
     n = parse_note(f"# Plain\n\n> [!note] n\n\n{header}\n> body\n".encode(), "n.md", VaultConfig())
     assert [t.type for t in n.targets] == ["ai"]
 
-
-@pytest.mark.parametrize("debug", [False, True])
-def test_markdown_its_rule_loggers_are_quiet_unless_debug_logging_is_on(debug: bool) -> None:
-    """Each block rule logs its every call at DEBUG (3 % of a cold run); vaultkit's parser skips that,
-    unless someone listens at DEBUG, who then gets every record."""
-    import subprocess
-    import sys
-
-    code = ("import logging\n"
-            + ("logging.basicConfig(level=logging.DEBUG)\n" if debug else "")
-            + "from vaultkit.markdown import block_parser\n"
-            "block_parser().parse('# Heading\\n\\n- a list\\n')\n"
-            "import markdown_it.rules_block.list as rule\n"
-            "print(isinstance(rule.LOGGER, logging.Logger))\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == str(debug)
-    assert ("entering list" in done.stderr) is debug

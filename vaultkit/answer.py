@@ -7,6 +7,7 @@ out); the sections follow in a fixed order (`SECTIONS`). A pass that did not run
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -71,17 +72,31 @@ def _shown(note: Note, outputs: Sequence[PassOutput]) -> dict[tuple[str, int], l
     after the answer belongs to it)."""
     out: dict[tuple[str, int], list[Finding]] = {}
     for o in outputs:
-        places = sorted({id(d.target): d.target for d in o.result.displays if d.target is not None}.values(),
-                        key=lambda t: (t.line, -t.end_line))  # type: ignore[union-attr]
+        places: list[Target] = sorted({id(d.target): d.target for d in o.result.displays
+                                       if isinstance(d.target, Target)}.values(), key=lambda t: (t.line, -t.end_line))
         if not places:
             continue
+        starts = [t.line for t in places]
         for f in o.result.findings:
-            inside = [t for t in places if t.line <= f.line <= t.end_line]  # type: ignore[union-attr]
-            above = [t for t in places if t.end_line < f.line]  # type: ignore[union-attr]
-            best = inside[-1] if inside else (max(above, key=lambda t: t.end_line) if above else None)  # type: ignore[union-attr]
+            best = _place(places, bisect_right(starts, f.line) - 1, f.line)
             if best is not None:
                 out.setdefault((o.name, id(best)), []).append(f)
     return out
+
+
+def _place(places: list[Target], last: int, line: int) -> Target | None:
+    """Among answers sorted by start (`last`: the last one starting at or before `line`), the innermost
+    holding `line`, else the one ending nearest above it."""
+    above: Target | None = None
+    for t in reversed(places[:last + 1]):
+        if t.end_line >= line:
+            return t  # (the latest-starting answer that holds it: the innermost)
+        if above is None or t.end_line > above.end_line:
+            above = t
+        if above is not None and t.line < above.line and t.end_line < above.line:
+            break  # (answers before the nearest one above cannot hold it or end nearer)
+    return above
+
 
 
 @dataclass

@@ -44,32 +44,6 @@ def _obsidian_comment(state: StateBlock, start: int, end: int, silent: bool) -> 
     return True
 
 
-class _NoDebug:
-    """A block rule's logger when nothing listens at DEBUG: its per-call `debug` costs nothing."""
-
-    def __init__(self, logger: object) -> None:
-        self._logger = logger
-
-    def debug(self, *args: object, **kwargs: object) -> None:
-        """Nothing: the record would be dropped anyway."""
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._logger, name)
-
-
-def _quiet_block_rules() -> None:
-    """markdown-it's block rules log each call at DEBUG (225,000 calls for 400 notes, about 3 % of a
-    cold run, all dropped); unless DEBUG logging is on for markdown-it, their loggers skip that."""
-    import logging
-    import sys
-
-    if logging.getLogger("markdown_it").isEnabledFor(logging.DEBUG):
-        return
-    for name, module in list(sys.modules.items()):
-        if name.startswith("markdown_it.rules_block.") and isinstance(getattr(module, "LOGGER", None), logging.Logger):
-            module.LOGGER = _NoDebug(module.LOGGER)
-
-
 @lru_cache(maxsize=1)
 def block_parser() -> MarkdownIt:
 
@@ -83,7 +57,6 @@ def block_parser() -> MarkdownIt:
     from markdown_it import MarkdownIt
     from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-    _quiet_block_rules()
     md = MarkdownIt("commonmark")
     md.use(dollarmath_plugin, allow_labels=False, double_inline=False)
     md.block.ruler.before(
@@ -175,7 +148,6 @@ def reading_parser() -> MarkdownIt:
     from mdit_py_plugins.footnote import footnote_plugin
     from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
-    _quiet_block_rules()
     md = MarkdownIt("commonmark", {"html": True})
 
     md.enable(["table", "strikethrough"])

@@ -46,11 +46,14 @@ def escape(text: str) -> str:
     embed, HTML, comment, math or formatting; a backslash only where one is needed."""
     # (as any Markdown renderer shows a NUL; and the private-use characters vaultkit marks line
     # references and task keys with are never taken from text: a note could forge them)
-    s = " ".join(text.split()).translate(_RESERVED)
+    s = " ".join(text.split())
+    if _RESERVED.search(s):
+        s = _RESERVED.sub("\ufffd", s)
     return _with_backslashes(s, marks(s))
 
 
-_RESERVED = {0: "\ufffd", **{c: "\ufffd" for c in range(0xE000, 0xE004)}}
+_RESERVED = re.compile("[\x00\ue000-\ue003]")
+
 
 
 
