@@ -171,4 +171,6 @@ def _phrase(out: PassOutput, found: list[Finding], dismissed: frozenset[str]) ->
     """The pass's words for the title, from its findings in this answer (the dismissed ones apart)."""
     if out.headline is None:
         return ""
+    if not dismissed:  # (the common case: no key to work out)
+        return out.headline(found, [])
     return out.headline([f for f in found if f.key not in dismissed], [f for f in found if f.key in dismissed])

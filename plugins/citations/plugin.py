@@ -95,7 +95,7 @@ class CitationsPass:
 
 
 def _problems(findings: Sequence[Finding], dismissed: frozenset[str] = frozenset()) -> list[Finding]:
-    return [f for f in findings if f.severity != "info" and f.key not in dismissed]
+    return [f for f in findings if f.severity != "info" and (not dismissed or f.key not in dismissed)]
 
 
 def check(note: Note, target: Target, cites: Citations, threshold: float = 0.2) -> list[Finding]:

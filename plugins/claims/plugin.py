@@ -56,7 +56,7 @@ class ClaimsPass:
         listed = int(ctx.options.get("max_listed", OPTIONS["max_listed"]))
         displays = tuple(Display(target, render(found, ctx.dismissed, listed), _title(found), section="claims")
                          for target, found in per_target if found)
-        uncited = sum(1 for f in claims if not f.data["cited"] and f.key not in ctx.dismissed)
+        uncited = sum(1 for f in claims if not f.data["cited"] and (not ctx.dismissed or f.key not in ctx.dismissed))
         # Properties only where there are claims: every note of a vault saying "0" is noise.
         props = {"count": len(claims), "uncited": uncited} if claims else {}
         summary: dict[str, Any] | None = {"facts": facts[:_MAX_FACTS]} if facts else None
@@ -264,9 +264,9 @@ def render(findings: list[Finding], dismissed: frozenset[str] = frozenset(), lis
     `listed` of them, then the ticked ones (their ticks are the record of it), then the cited ones:
     listed when few, else counted. Every claim stays in --json."""
     uncited = sorted((f for f in findings if not f.data["cited"]), key=lambda f: (-float(f.data["score"]), f.line))
-    active = [f for f in uncited if f.key not in dismissed]
+    active = [f for f in uncited if f.key not in dismissed] if dismissed else uncited
     rows: list[str] = []
-    for f in active[:listed] + [f for f in uncited if f.key in dismissed]:
+    for f in active[:listed] + ([f for f in uncited if f.key in dismissed] if dismissed else []):
         rows.append(task(f, f"{_short(str(f.data['text']))} (line {line_ref(f.line)})"))
         rows += [f"    - {escape(a)}" for a in f.data.get("atomic", ())]  # the model's words: escaped
     if len(active) > listed:

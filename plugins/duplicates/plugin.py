@@ -296,7 +296,7 @@ def _note_result(path: str, found: list[tuple[list[Any], list[tuple[str, list[An
                 if how.answer and target_id is not None:
                     mine = rows.setdefault(target_id, {}).setdefault(other_path, (found_one, []))
                     mine[1].append(_copy(kind, heading, other_path, other, path, label))
-            if not here and found_one.key not in dismissed:
+            if not here and (not dismissed or found_one.key not in dismissed):
                 notes.add(other_path)
         if not how.answer:
             lines = [f"- {'; '.join(entries)}" for entries in copies.values()]
