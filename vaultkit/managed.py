@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, replace
+from typing import Sequence
 
 from vaultkit.tasks import tasks, ticked_key, untick
 from vaultkit.text import digest, eol, strip_eol
@@ -100,7 +101,7 @@ def block_lines(
 
 
 def answer_lines(target_id: str, pre: str, title: str, owners: list[str], rows: list[str], nl: str,
-                 tail: bool, held: list[str] = ()) -> list[str]:  # type: ignore[assignment]
+                 tail: bool, held: Sequence[str] = ()) -> list[str]:
     """Render an answer's one callout from its finished rows (safe, sections marked, tasks keyed);
     `held`: `pass:key` of ticked findings the callout does not list this time, kept in its header."""
     title = _one_line(title)

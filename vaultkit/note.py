@@ -202,7 +202,6 @@ def parse_note(
     note = Note(
         path, raw, decoded, tuple(clean), tuple(stripped.origin), frontmatter, stripped.blocks, config,
         stripped.had_keys, dismissed=stripped.dismissed, kept_keys=stripped.keys,
-
     )
     known_structure = structures.get(note.hash) if structures else None
     return replace(note, preparsed=known_structure) if known_structure is not None else note

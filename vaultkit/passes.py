@@ -44,17 +44,10 @@ class Finding:
     def key(self) -> str:
         """The finding's stable key within its pass: a person's tick in the callout is kept under it."""
         about = self.about or (_LINES.sub("", self.message) if "line" in self.message else self.message)
-        return finding_key(self.kind, about)
-
+        return digest(self.kind, about, size=4)  # (8 hex digits: by kind and what it is about, never where)
 
 
 _LINES = re.compile(r"\(?\blines? \d+(?:[–-]\d+)?\)?")
-
-
-def finding_key(kind: str, about: str) -> str:
-    """8 hex digits naming a finding by its kind and what it is about, never by where it is."""
-    return digest(kind, about, size=4)
-
 
 
 def task(finding: Finding, text: str) -> str:
@@ -117,7 +110,6 @@ class PassOutput:
     featured: frozenset[str] | None = None  # the property keys written by default (None: every one)
     headline: Callable[[Sequence[Finding], Sequence[Finding]], str] | None = None  # its words for an answer's title
     partial: bool = False  # an online pass run offline: findings it lists online may be missing
-
 
 
 _LINE_REF = re.compile("\ue000(\\d+)\ue001")

@@ -9,15 +9,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
-
 from typing import Any, Callable, Mapping, Sequence
 
 from vaultkit.errors import ParseError
 from vaultkit.answer import Answer, answers, owner
-
 from vaultkit.managed import CREATED_KEY, CREATED_VALUE, answer_lines, block_lines, outer_prefix, part_mark, separator
 from vaultkit.note import Note, Target, load_yaml
 from vaultkit.passes import Display, Finding, PassOutput, PassResult, Property, resolve_line_refs
+from vaultkit.tasks import as_written
 from vaultkit.text import digest, eol, strip_eol
 
 
@@ -62,7 +61,6 @@ def compose(note: Note, outputs: Sequence[PassOutput], where: Callable[[int], in
                 o.result.findings, tuple(Display(d.target, resolve_line_refs(d.body, where), d.title, d.line,
                                                  d.section) for d in o.result.displays),
                 o.result.properties, o.result.summary), o.featured, o.headline, o.partial) for o in outputs]
-
             lines = _with_blocks(note, filled, nl)[0]
     if splice is not None:
         at, rows = splice
@@ -70,8 +68,6 @@ def compose(note: Note, outputs: Sequence[PassOutput], where: Callable[[int], in
     return Rendered("".join(lines), findings, inserted)
 
 
-_TASK_KEY = re.compile(r" %%vk:([0-9a-f]{8})%%")
-_UNTICK = re.compile(r"(?m)^(\s*[-*+] )\[[^\]]\](?=.*\ue002)")
 Make = Callable[[str, str, bool], list[str]]  # (quote prefix, newline, tail) -> a callout's lines
 
 
@@ -113,11 +109,11 @@ def _per_pass(note: Note, outputs: Sequence[PassOutput], edited: Mapping[tuple[s
         target = owner(note, b) if b.intact and not b.pass_name else None
         for p in b.parts if target is not None else ():
             if p.pass_name not in ran:  # (its task keys and boxes as a pass writes them: block_lines redoes them)
-                body = _TASK_KEY.sub("\ue002\\1\ue003", "\n".join(p.rows).replace(part_mark(p.pass_name, p.section), ""))
+                body = as_written("\n".join(p.rows).replace(part_mark(p.pass_name, p.section), ""))
                 dismissed = note.dismissed.get(p.pass_name, frozenset())
                 by_anchor.setdefault((target, 0), []).append(
                     lambda pre, nl, tail, p=p, body=body, tid=target.id, dismissed=dismissed: block_lines(
-                        p.pass_name, tid, "0", pre, p.pass_name, _UNTICK.sub(r"\1[ ]", body), nl, tail, dismissed))
+                        p.pass_name, tid, "0", pre, p.pass_name, body, nl, tail, dismissed))
     unsafe = _inside_regions(note) if any(d.line for out in outputs for d in out.result.displays) else set()
     for out in outputs:
         for d in out.result.displays:
@@ -253,7 +249,6 @@ def _with_properties(
         return lines, problem, at
     if any(type(data.get(k)) is not type(v) or data.get(k) != v for k, (_, v) in props.items()):
         return lines, problem, at
-
     return new, "", at
 
 

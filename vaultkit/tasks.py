@@ -16,6 +16,8 @@ _TASK = re.compile(r"^(?P<head>[ \t>]*[-*+] \[)(?P<box>[^\]])(?P<mid>\] .*? %%vk
                    r"(?: \u2705 \d{4}-\d{2}-\d{2})?$")
 _KEY = re.compile("\ue002([0-9a-f]{8})\ue003$")  # the placeholder `vaultkit.passes.task` puts at a row's end
 _BOX = re.compile(r"^(\s*[-*+] )\[ \]")
+_WRITTEN = re.compile(r" %%vk:([0-9a-f]{8})%%")
+_TICKED = re.compile(r"(?m)^(\s*[-*+] )\[[^\]]\](?=.*\ue002)")
 
 
 def tasks(row: str, dismissed: frozenset[str]) -> str:
@@ -27,6 +29,13 @@ def tasks(row: str, dismissed: frozenset[str]) -> str:
         return row.replace("\ue002", "").replace("\ue003", "")
     row = row[: m.start()] + f" %%vk:{m.group(1)}%%"
     return _BOX.sub(r"\1[x]", row, count=1) if m.group(1) in dismissed else row
+
+
+def as_written(text: str) -> str:
+    """Task rows as vaultkit wrote them, back in the form a pass gives them (`tasks` redoes the rest):
+    each key a placeholder again, each box empty."""
+    text = _WRITTEN.sub("\ue002\\1\ue003", text)
+    return _TICKED.sub(r"\1[ ]", text)
 
 
 def ticked_key(row: str) -> str | None:

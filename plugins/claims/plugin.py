@@ -9,7 +9,8 @@ from typing import Any, Mapping, Sequence
 
 from vaultkit import Context, Display, Finding, Note, PassResult, Target, line_ref, task
 
-from vaultkit_plugins.text.quoting import escape, plain, quote
+from vaultkit_plugins.text.headings import note_link
+from vaultkit_plugins.text.quoting import clip, escape, plain, quote
 from vaultkit_plugins.text.references import has_citation, may_have_citation, parse
 from vaultkit_plugins.text.sentences import Sentence, is_english, sentences
 
@@ -221,7 +222,7 @@ def _conflict_result(pairs: list[tuple[dict[str, Any], dict[str, Any]]], dismiss
             continue
         shown.add(found.key)
         there = (f"at line {line_ref(other['line'])}" if other["path"] == mine["path"]
-                 else f"in [[{_link_target(other['path'])}]]")
+                 else f"in [[{note_link(other['path'])}]]")
         rows.setdefault(mine["target"], []).append((found.key in dismissed, task(found, (
             f"conflict: {quote(subject)} {quote(mine['value'])} here (line {line_ref(mine['line'])}), "
             f"{quote(other['value'])} {there} — {_short(other['text'])}"))))
@@ -240,19 +241,9 @@ def _capped(rows: list[tuple[bool, str]]) -> str:
     return "\n".join(out)
 
 
-def _short(text: str, most: int = 160) -> str:
+def _short(text: str) -> str:
     """A quoted sentence kept to a line a reader takes in at a glance (the line number leads to the rest)."""
-    text = plain(text)
-    if len(text) > most:
-        cut = text[:most].rsplit(" ", 1)[0]
-        text = (cut if len(cut) > most // 2 else text[:most]).rstrip(" ,;:") + "…"
-    return escape(text)
-
-
-def _link_target(path: str) -> str:
-    """A vault path as Obsidian links it: without `.md`, with `|`, `]` and `#` kept out of the link."""
-    name = path[:-3] if path.endswith(".md") else path
-    return re.sub(r"[|\]\[#^]", " ", name)
+    return escape(clip(plain(text), 160))
 
 
 def _title(findings: list[Finding]) -> str:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from typing import Any, Callable, Hashable, Mapping, NamedTuple, Sequence
 
 from vaultkit import Context, Display, Finding, Note, PassResult, line_ref, task
 
 from vaultkit_plugins.text.arrays import distinct
-from vaultkit_plugins.text.headings import heading_paths, link_name
+from vaultkit_plugins.text.headings import heading_paths, link_name, note_link
 from vaultkit_plugins.text.quoting import plain, quote
 
 from vaultkit_plugins.text.units import units
@@ -305,12 +304,12 @@ def _note_result(path: str, found: list[tuple[list[Any], list[tuple[str, list[An
         displays = [Display(t, "\n".join(task(f, f"Repeats {_note(p, path)}: {', '.join(items)}")
                                          for p, (f, items) in by_note.items()), "Duplicates", section="duplicates")
                     for t, by_note in rows.items()]
-    props: dict[str, Any] = {"of": [f"[[{_stem(p)}]]" for p in sorted(notes)]} if notes else {}
+    props: dict[str, Any] = {"of": [f"[[{note_link(p)}]]" for p in sorted(notes)]} if notes else {}
     return PassResult(tuple(findings), tuple(displays), props)
 
 
 def _note(other_path: str, here: str) -> str:
-    return "this note" if other_path == here else f"[[{_stem(other_path)}]]"
+    return "this note" if other_path == here else f"[[{note_link(other_path)}]]"
 
 
 def _copy(kind: str, heading: str, path: str, other: list[Any], here: str, label: str) -> str:
@@ -320,7 +319,7 @@ def _copy(kind: str, heading: str, path: str, other: list[Any], here: str, label
     if other[0] == "section" and len(other) > 9 and other[9]:
         # (a link's alias ends at `]]` or `|`: a heading's name shown there goes as a link names it)
         shown = link_name(plain(other[3]))
-        copy = f"[[{_stem(path) if path != here else ''}#{other[9]}|{shown}]]"
+        copy = f"[[{note_link(path) if path != here else ''}#{other[9]}|{shown}]]"
         if shown == link_name(plain(heading)):
             return f"{copy} {label}"
         return f"{own} ({copy}) {label}"
@@ -337,20 +336,14 @@ def _what(kind: str, heading: str) -> str:
     return f"section «{heading}»" if kind == "section" else ("this callout" if kind == "callout" else "this text")
 
 
-def _stem(path: str) -> str:
-    """A note's path as a link names it: no `.md`, and nothing that would end the link (a file made
-    outside Obsidian may have `]`, `|` or `#` in its name)."""
-    return re.sub(r"[\[\]|#^]", " ", path[:-3] if path.lower().endswith(".md") else path)
-
-
 
 def _link(path: str, row: list[Any], here: str) -> str:
     """`[[note#Heading]]`, or `[[note#Parent#Heading]]` for a repeated heading, each opening exactly
     that heading; a unit without one (or whose path is still ambiguous) gets its note and line (a
     line of the written file where the copy is in the note the callout is in)."""
     if row[0] == "section" and len(row) > 9 and row[9]:
-        return f"[[{_stem(path)}#{row[9]}]]"
+        return f"[[{note_link(path)}#{row[9]}]]"
     if path == here:
         return f"line {line_ref(row[1])} of this note"
-    return f"[[{_stem(path)}]] (line {row[1]})"
+    return f"[[{note_link(path)}]] (line {row[1]})"
 

@@ -17,7 +17,7 @@ from vaultkit import Context, Display, Finding, Note, PassResult, Target, line_r
 
 
 from vaultkit_plugins.text.headings import heading_paths
-from vaultkit_plugins.text.quoting import EMBED, escape, plain
+from vaultkit_plugins.text.quoting import EMBED, clip, escape, plain
 from vaultkit_plugins.text.sentences import sentences
 from vaultkit_plugins.text.units import units
 
@@ -111,7 +111,7 @@ class SummariesPass:
                 displays.append(Display(unit.target, escape(summary.text), "Summary", section="summary"))
         if made and made[0].mode != "extractive":
             blurb = made[0].text
-        properties = {"summary": _short(blurb)} if made else {}
+        properties = {"summary": clip(blurb, 200)} if made else {}  # (what the Properties panel has room for)
         findings.sort(key=lambda f: (f.line, f.end_line))
         return PassResult(tuple(findings), tuple(_merged(displays)), properties, cacheable=cacheable)
 
@@ -193,14 +193,6 @@ def _abstractive(todo: list[tuple[Unit, str]], budget: int, ctx: Context) -> tup
         reason = rejection(reply, f"{unit.heading} {source}", budget)
         out.append(Summary(extractive, "extractive", reason) if reason else Summary(reply, "llm"))
     return out, []
-
-
-def _short(text: str, most: int = 200) -> str:
-    """A property's value kept to what the Properties panel shows on a line or two."""
-    if len(text) <= most:
-        return text
-    cut = text[:most].rsplit(" ", 1)[0]
-    return (cut if len(cut) > most // 2 else text[:most]).rstrip(" ,;:") + "…"
 
 
 def _merged(displays: list[Display]) -> list[Display]:

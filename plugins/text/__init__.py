@@ -9,9 +9,10 @@
   `language`, `is_english`.
 - `units`: heading sections, callouts and leads, each with where a callout about it goes: `units`, `Unit`.
 - `quoting`: text for a managed callout: `plain` (Markdown stripped), `escape` (escaped only where it
-  would render as more than text), `quote` (both, for text from a note).
+  would render as more than text), `quote` (both, for text from a note), `clip` (cut to a length).
 - `headings`: links that open exactly one heading: `heading_paths(note)` (`Parent#Heading` for a
-  repeated one), `link_name`.
+  repeated one), `link_name`, and `note_link(path)` (a note's name as a link holds it).
+
 - `arrays`: numpy imported on first use with one BLAS thread, and `run_starts`, `distinct`, `array`.
 
 Each is pure (no files, no network, no printing), and what it returns carries `note.lines` line

@@ -28,6 +28,12 @@ def link_name(heading: str) -> str:
 
 
 @lru_cache(maxsize=4)  # (a note's paths are asked for by two passes: the summaries' outline, the duplicates)
+def note_link(path: str) -> str:
+    """A note's vault path as a link names it: no `.md`, and nothing that would end the link (a file
+    made outside Obsidian may have `]`, `|` or `#` in its name)."""
+    return re.sub(r"[\[\]|#^]", " ", path[:-3] if path.lower().endswith(".md") else path)
+
+
 def heading_paths(note: Note) -> dict[int, str]:
     """For each heading line, the shortest `A#B` path that fits that heading alone ('' when none does).
     The mapping is shared between callers: read it, do not change it."""

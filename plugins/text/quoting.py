@@ -266,3 +266,11 @@ def plain(text: str) -> str:
 def quote(text: str) -> str:
     """Text from a note, for a callout: as the reader saw it there, escaped only where needed."""
     return escape(plain(text))
+
+
+def clip(text: str, most: int) -> str:
+    """Text kept to `most` characters, cut at a word where one is near, with `…` saying so."""
+    if len(text) <= most:
+        return text
+    cut = text[:most].rsplit(" ", 1)[0]
+    return (cut if len(cut) > most // 2 else text[:most]).rstrip(" ,;:") + "…"
