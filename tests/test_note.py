@@ -141,3 +141,50 @@ def test_note_hash_ignores_vaultkit_marks() -> None:
 def test_empty_note() -> None:
     n = parse_note(b"", "n.md", VaultConfig())
     assert n.targets == () and n.frontmatter is None and n.text == ""
+
+
+@pytest.mark.parametrize(("frontmatter", "key"), [
+    ("ai-generated: true", "ai-generated"),
+    ("ai_generated: yes", "ai_generated"),
+    ("aiGenerated: true", "aiGenerated"),
+    ("generated: true\nmodel: gpt-4o", "generated"),
+    ("aiModel: gpt-5.2", "aiModel"),
+    ("generated_by: Claude 3.5 Sonnet", "generated_by"),
+    ("source: chatgpt", "source"),
+    ("source: Perplexity export", "source"),
+    ("source: claude-code", "source"),
+    ("source: https://chatgpt.com/share/67a0", "source"),
+    ("source: [web clipper, ChatGPT]", "source"),
+])
+def test_the_keys_real_exports_use_mark_an_ai_note(frontmatter: str, key: str) -> None:
+    """Issue 17: the markers AI exports and plugins write, recognised without any configuration."""
+    assert target_rows(f"---\n{frontmatter}\n---\nBody.\n") == [("note", key, 4 + frontmatter.count("\n"),
+                                                                    4 + frontmatter.count("\n"))]
+
+
+@pytest.mark.parametrize("frontmatter", [
+    "generated: true",  # a generated index or a template's output: no model named
+    "source: John Smith",
+    "source: https://www.nature.com/articles/s41586-024-07421-0",
+    "source: https://www.anthropic.com/news/claude-3-family",  # a web page about an AI tool is a web page
+    "source: Wikipedia",
+    "aiModel: ''",
+    "generated_by: no",
+    "ai: false\nsource: chatgpt",  # the person's own "no" wins
+])
+def test_a_note_whose_source_is_a_person_or_a_website_is_not(frontmatter: str) -> None:
+    assert target_rows(f"---\n{frontmatter}\n---\nBody.\n") == []
+
+
+def test_a_model_key_on_a_note_with_an_ai_callout_describes_the_callout() -> None:
+    """A blog post with an AI summary on top (`aiModel: gpt-5.2` + `> [!ai]`) is the person's post."""
+    text = "---\naiModel: gpt-5.2\n---\n> [!ai] ChatGPT\n> A summary.\n\nThe person's own post.\n"
+    assert target_rows(text) == [("callout", "ai", 4, 5)]
+
+
+def test_ai_keys_and_sources_are_configurable() -> None:
+    assert target_rows("---\nwritten_by_bot: true\n---\nBody.\n", ai_keys=("written_by_bot",)) == [
+        ("note", "written_by_bot", 4, 4)]
+    assert target_rows("---\nai-generated: true\n---\nBody.\n", ai_keys=()) == []
+    assert target_rows("---\nsource: chatgpt\n---\nBody.\n", ai_sources=()) == []
+    assert target_rows("---\nsource: Kagi Assistant\n---\nBody.\n", ai_sources=("kagi",)) == [("note", "source", 4, 4)]

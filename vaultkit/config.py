@@ -18,7 +18,18 @@ class VaultConfig:
     callout_types: tuple[str, ...] = ("ai",)
     scope: str = "callouts"  # "callouts" or "notes" (every note is a target)
     exclude: tuple[str, ...] = ()
-    ai_key: str = "ai"
+    ai_key: str = "ai"  # (kept for old configs: it is one more of `ai_keys`)
+    # Frontmatter keys that mark a whole note as AI-written when true; `key+other` when true and
+    # `other` is filled in (`generated: true` only with a `model:`).
+    ai_keys: tuple[str, ...] = ("ai", "ai-generated", "ai_generated", "aiGenerated", "ai-written", "ai_written",
+                                "generated+model")
+    # Keys that mark it when they name a model or tool (`aiModel: gpt-5.2`, `generated_by: Claude`).
+    ai_model_keys: tuple[str, ...] = ("aiModel", "ai_model", "ai-model", "generated_by", "generated-by", "generatedBy")
+    # Words in a `source:` value that name an AI tool (`source: chatgpt`, `source: Perplexity export`);
+    # a source that names a person or a web page is not one (a URL counts only on an AI chat's own host).
+    ai_sources: tuple[str, ...] = ("chatgpt", "openai", "gpt", "claude", "anthropic", "perplexity", "gemini",
+                                   "bard", "copilot", "llama", "mistral", "deepseek", "grok", "qwen", "ollama",
+                                   "llm", "ai")
     property_prefix: str = "vaultkit_"
     properties: str = "featured"  # "featured": the few keys each pass features; "all": every pass's counts
     layout: str = "answer"  # "answer": one callout per AI answer; "passes": one per pass, summaries under headings

@@ -101,8 +101,7 @@ class Note:
         """A cheap text pre-filter: only notes that could hold a target are block-parsed."""
         if self.is_ai_note or self.config.scope == "notes":
             return True
-        lowered = self.text.lower()
-        return any(f"[!{t}" in lowered for t in self.config.callout_types)
+        return self._has_ai_callout_text
 
     @cached_property
     def structure(self) -> Structure:
@@ -129,11 +128,20 @@ class Note:
 
     @cached_property
     def is_ai_note(self) -> bool:
-        """The frontmatter marks the whole note as AI-written (`ai: true`)."""
+        """The frontmatter marks the whole note as AI-written (`ai: true`, `aiModel: …`, `source: chatgpt`)."""
+        return bool(self.ai_marker)
+
+    @cached_property
+    def ai_marker(self) -> str:
+        """The frontmatter key that marks the note as AI-written, or ""."""
         if not self.frontmatter:
-            return False
-        value = self.frontmatter.data.get(self.config.ai_key)
-        return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes"))
+            return ""
+        return ai_marker(self.frontmatter.data, self.config, self._has_ai_callout_text)
+
+    @cached_property
+    def _has_ai_callout_text(self) -> bool:
+        lowered = self.text.lower()
+        return any(f"[!{t}" in lowered for t in self.config.callout_types)
 
     @cached_property
     def targets(self) -> tuple[Target, ...]:
@@ -143,7 +151,7 @@ class Note:
             start = self.body_start
             text = "".join(self.lines[start:])
             if text.strip():
-                key = self.config.ai_key if self.is_ai_note else "note"
+                key = self.ai_marker or "note"
                 found.append(Target("note", key, start + 1, len(self.lines), 0, "", text, digest(text)))
         if self.needs_structure:
             for c in self.callouts:
@@ -235,3 +243,53 @@ def load_yaml(source: str, first_line: int = 1) -> Any:
         where = f"line {mark.line + first_line}: " if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ParseError(f"{where}invalid YAML frontmatter ({problem}) — fix the YAML; the note was not changed") from exc
+
+
+_TRUE = ("true", "yes")
+_AI_CHAT_HOSTS = ("chatgpt.com", "chat.openai.com", "perplexity.ai", "claude.ai", "gemini.google.com",
+                  "copilot.microsoft.com", "poe.com", "chat.deepseek.com", "grok.com", "chat.mistral.ai")
+_URL_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://(?:www\.)?([^/\s:?#]+)", re.I)
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+def ai_marker(data: Mapping[str, Any], config: VaultConfig, callouts: bool = False) -> str:
+    """Which frontmatter key says a note is AI-written ("" if none does): a flag from `ai_keys` (or the
+    old `ai_key`) that is true; or, in a note without AI callouts (`callouts`: where a model's name
+    describes the callout, as on a blog post with an AI summary on top), a model named under one of
+    `ai_model_keys` or a `source` naming an AI tool. `ai: false` says no, whatever else does."""
+    if data.get(config.ai_key) is False:
+        return ""
+    for spec in (config.ai_key, *config.ai_keys):
+        key, _, other = spec.partition("+")
+        if _is_true(data.get(key)) and (not other or _named(data.get(other))):
+            return key
+    if callouts:
+        return ""
+    for key in config.ai_model_keys:
+        if _named(data.get(key)):
+            return key
+    source = data.get("source")
+    for value in source if isinstance(source, list) else [source]:
+        if isinstance(value, str) and _names_ai_tool(value, config.ai_sources):
+            return "source"
+    return ""
+
+
+def _is_true(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in _TRUE)
+
+
+def _named(value: Any) -> bool:
+    """A filled-in string (a model's name), not a flag saying no."""
+    return isinstance(value, str) and bool(value.strip()) and value.strip().lower() not in ("false", "no", "none", "null")
+
+
+def _names_ai_tool(value: str, tools: tuple[str, ...]) -> bool:
+    """`chatgpt`, `Perplexity export`, `claude-code`, `https://chatgpt.com/share/…` — not `John Smith`,
+    not `https://www.nature.com/articles/…`, not `Anthropic's blog` on a news site's URL."""
+    host = _URL_HOST.match(value.strip())
+    if host:
+        name = host.group(1).lower()
+        return any(name == h or name.endswith("." + h) for h in _AI_CHAT_HOSTS)
+    words = set(_WORDS.findall(value.lower()))
+    return any(tool.lower() in words for tool in tools)
