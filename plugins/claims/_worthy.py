@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 
 from vaultkit_plugins.text.references import MARKERS
+from vaultkit_plugins.text.shape import META as _META
+from vaultkit_plugins.text.shape import is_fragment, is_review, names_only
 
 from ._worthy_model import features, load, logit
 
@@ -76,12 +78,6 @@ _IMPERATIVE = re.compile(
     r"consider|cook|create|do|don't|drink|eat|enable|ensure|get|go|install|keep|let's|look|make|mix|note|open|"
     r"pick|plan|preheat|read|remember|remove|run|save|see|set|start|stir|take|talk|test|think|track|try|turn|"
     r"type|use|verify|visit|wait|watch|write)\b",
-    re.I,
-)
-_META = re.compile(
-    r"^(?:here(?:'s| is| are)|below|the following|in (?:summary|short|conclusion)|to (?:summari[sz]e|sum up)|"
-    r"let me|i hope|i'd|i would|would you|if you(?:'d| would) like|feel free|great question|sure[,!]|certainly|"
-    r"of course|absolutely|overall,|in this (?:answer|section|post)|next,? we|this (?:guide|answer|section))",
     re.I,
 )
 _BOLD_ONLY = re.compile(r"^\*\*[^*]+\*\*[.:]?$")
@@ -150,7 +146,10 @@ def score(text: str, english: bool = True) -> tuple[float, dict[str, float]]:
     total, signals, words, length = rules(text, english)
     if not english:
         return total, signals
-    return THRESHOLD + logit(load(), features(signals, total, words, length)), signals
+    value = THRESHOLD + logit(load(), features(signals, total, words, length))
+    if "fragment" in signals:  # a list item's verbless fragment asserts nothing on its own, whatever its words
+        value = min(value, THRESHOLD - 1.0)
+    return value, signals
 
 
 def sentence_features(text: str) -> dict[str, float]:
@@ -189,6 +188,11 @@ def rules(text: str, english: bool = True) -> tuple[float, dict[str, float], lis
     if opening:
         kind = opening.lastgroup or "meta"
         s[kind] = _OPENING_WEIGHT[kind]
+    if english:
+        if is_review(bare):
+            s["review"] = -4
+        if (names_only(bare) if "*" not in stripped[:2] else is_fragment(stripped)):
+            s["fragment"] = -4
     if _DIGIT.search(bare):
         _figures(bare, s)
     if bits:
@@ -213,6 +217,8 @@ def _keywords(bare: str, lower: frozenset[str], bits: int, s: dict[str, float]) 
     if _fact(bare, lower, bits):
         s["definition"] = 1
     hedges = len(lower & _HEDGE) if bits & _HEDGE_BIT else 0
+    if hedges and "may" in lower and " may " not in bare and not bare.startswith("May "):
+        hedges -= 1  # "on May 7, 1945": the month
     if bits & _PHRASE_BIT and _HEDGE_PHRASE.search(bare):
         hedges += 1
     if hedges:

@@ -11,13 +11,15 @@ from vaultkit import Context, Display, Finding, Note, PassResult, Target, line_r
 
 from vaultkit_plugins.text.headings import note_link
 from vaultkit_plugins.text.quoting import clip, escape, plain, quote
-from vaultkit_plugins.text.references import has_citation, may_have_citation, parse
-from vaultkit_plugins.text.sentences import Sentence, is_english, sentences
+from vaultkit_plugins.text.references import citation_kind, may_have_citation, parse
+from vaultkit_plugins.text.sentences import REFERENCE, SENTENCE, Sentence, is_english, sentences, split_label
 
 from ._facts import conflicts, context, numeric_facts
 from ._worthy import THRESHOLD, can_score, is_short, score
 
-OPTIONS = {"threshold": THRESHOLD, "llm": False, "max_listed": 10}
+OPTIONS = {"threshold": THRESHOLD, "llm": False, "max_listed": 10, "cover": "sentence"}
+# Which citation makes a claim sourced: one on its own sentence, or one anywhere in its paragraph.
+COVERS = ("sentence", "paragraph")
 _FEW_CITED = 3  # cited claims are listed up to this many; more are one line that counts them
 _FEW_CONFLICTS = 5  # conflicting figures listed in an answer's callout; the rest are counted
 _MAX_FACTS = 200  # per note: a summary stays small however long the note
@@ -32,13 +34,16 @@ def claim_id(text: str) -> str:
 class ClaimsPass:
     """Lists the check-worthy factual claims in each AI answer; uncited ones are warnings."""
 
-    version = "4"
+    version = "5"
     featured_properties = ("uncited",)  # what the Properties panel shows by default
     options = OPTIONS
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:
         """Segment, score and link each claim to a citation; one callout per target with claims."""
         threshold = float(ctx.options.get("threshold", THRESHOLD))
+        rule = str(ctx.options.get("cover", OPTIONS["cover"]))
+        if rule not in COVERS:
+            raise ValueError(f"[passes.claims] cover must be one of {', '.join(map(repr, COVERS))}, not {rule!r}")
         per_target: list[tuple[Target, list[Finding]]] = []
         facts: list[list[Any]] = []
         whole = [t for t in note.targets if t.kind == "note"]
@@ -47,9 +52,9 @@ class ClaimsPass:
             worth = None if threshold <= 0 else (lambda t, e=english: not is_short(t) and can_score(t, e, threshold))
             # (`can_score` of the whole text: in another language, a target without a digit has no claim)
             sents = sentences(note, target, worth, ctx.lookups) if can_score(target.text, english, threshold) else []
-            found = self._claims(sents, threshold, target.text, english)
+            found, work = self._claims(sents, threshold, target.text, english, rule == "paragraph")
             per_target.append((target, found))
-            facts += _facts(note, target, found, any(f.data["cited"] for f in found))
+            facts += _facts(note, target, found, work)  # (author-year facts: a link names no author or year)
         extra: list[Finding] = []
         if ctx.options.get("llm") and any(found for _, found in per_target):
             per_target, extra = _refine(per_target, ctx)
@@ -57,7 +62,7 @@ class ClaimsPass:
         listed = int(ctx.options.get("max_listed", OPTIONS["max_listed"]))
         displays = tuple(Display(target, render(found, ctx.dismissed, listed), _title(found), section="claims")
                          for target, found in per_target if found)
-        uncited = sum(1 for f in claims if not f.data["cited"] and (not ctx.dismissed or f.key not in ctx.dismissed))
+        uncited = sum(1 for f in claims if _uncited(f) and (not ctx.dismissed or f.key not in ctx.dismissed))
         # Properties only where there are claims: every note of a vault saying "0" is noise.
         props = {"count": len(claims), "uncited": uncited} if claims else {}
         summary: dict[str, Any] | None = {"facts": facts[:_MAX_FACTS]} if facts else None
@@ -67,31 +72,37 @@ class ClaimsPass:
         return PassResult(tuple(claims + extra), displays, props, summary, cacheable=not extra)
 
     @staticmethod
-    def _claims(sents: list[Sentence], threshold: float, text: str, english: bool) -> list[Finding]:
-        # A marker anywhere in a paragraph covers its other sentences too.
-        if may_have_citation(text):
-            cites = [has_citation(s.text) for s in sents]
-        else:
-            cites = [False] * len(sents)
-        covered = {s.paragraph for s, cite in zip(sents, cites) if cite}
+    def _claims(sents: list[Sentence], threshold: float, text: str, english: bool,
+                paragraph_rule: bool = False) -> tuple[list[Finding], bool]:
+        """The claims among the sentences, and whether a claim or its paragraph cites a work."""
+        own = _Citations(sents, may_have_citation(text))
         out = []
-        for s, cite in zip(sents, cites):
+        for i, s in enumerate(sents):
+            if s.kind != SENTENCE:
+                continue
             value, signals = score(s.text, english)
             if value < threshold:
                 continue
-            cited = cite or s.paragraph in covered
-            message = ("cited" if cited else "uncited") + f" claim: {s.text}"
-            out.append(Finding("claim", "info" if cited else "warning", s.line, max(s.end_line, s.line), message,
-                               {"text": s.text, "cited": cited, "score": round(value, 2), "id": claim_id(s.text),
-                                "signals": signals}))  # (its key: the message, which quotes the sentence)
-
-        return out
+            # A bold label opening a paragraph or list item is not part of what the sentence claims.
+            first = i == 0 or sents[i - 1].paragraph != s.paragraph
+            label, quoted = split_label(s.text) if first else ("", s.text)
+            quoted = quoted or s.text
+            cover = "sentence" if own.of(i) else "paragraph" if own.near(i) else "none"
+            sourced = cover == "sentence" or (paragraph_rule and cover == "paragraph")
+            message = ("cited" if sourced else "uncited") + f" claim: {quoted}"
+            data: dict[str, Any] = {"text": quoted, "cited": cover != "none", "cover": cover, "score": round(value, 2),
+                                    "id": claim_id(quoted), "signals": signals}
+            if label:
+                data["label"] = label
+            # (its key: the message, which quotes the sentence)
+            out.append(Finding("claim", "info" if sourced else "warning", s.line, max(s.end_line, s.line), message, data))
+        return out, own.work
 
     def headline(self, findings: Sequence[Finding], dismissed: Sequence[Finding] = ()) -> str:
         """"5 of 12 claims uncited" (the ticked-off ones are claims still, not uncited ones), and
         conflicting figures: what a reader should check first."""
         claims = [f for f in [*findings, *dismissed] if f.kind == "claim"]
-        uncited = sum(1 for f in findings if f.kind == "claim" and not f.data.get("cited"))
+        uncited = sum(1 for f in findings if f.kind == "claim" and _uncited(f))
         conflicts = sum(1 for f in findings if f.kind == "conflicting-claim")
         words = [f"{uncited} of {len(claims)} claim{'s' if len(claims) != 1 else ''} uncited"] if uncited else []
         if conflicts:
@@ -192,6 +203,57 @@ def _facts(note: Note, target: Target, claims: list[Finding], cited: bool) -> li
     return out
 
 
+class _Citations:
+    """Which units carry their own citation (a marker, a footnote, an author-year mention, a link, or
+    the bracketed reference that follows the sentence in its paragraph), asked only about claims and
+    their paragraphs: most sentences are neither, and a citation test is the costly part."""
+
+    def __init__(self, sents: list[Sentence], any_at_all: bool) -> None:
+        self.sents, self.any = sents, any_at_all
+        self.memo: dict[int, bool] = {}
+        self.work = False  # a work is cited (a marker, a reference, an author-year mention), not only linked
+
+    def of(self, i: int) -> bool:
+        """Does unit i carry a citation itself?"""
+        if not self.any:
+            return False
+        if i not in self.memo:
+            s = self.sents[i]
+            kind = "work" if s.kind == REFERENCE else citation_kind(s.text) if s.kind == SENTENCE else ""
+            self.work = self.work or kind == "work"
+            self.memo[i] = bool(kind) or (s.kind == SENTENCE and self._referenced(i))
+        return self.memo[i]
+
+    def near(self, i: int) -> bool:
+        """Does another unit of sentence i's paragraph or list item carry one?"""
+        if not self.any:
+            return False
+        sents, paragraph = self.sents, self.sents[i].paragraph
+        j = i
+        while j > 0 and sents[j - 1].paragraph == paragraph:
+            j -= 1
+        while j < len(sents) and sents[j].paragraph == paragraph:
+            if j != i and self.of(j):
+                return True
+            j += 1
+        return False
+
+    def _referenced(self, i: int) -> bool:
+        """Is sentence i followed, in its paragraph, by a bracketed reference (notes and URLs between)?"""
+        sents, paragraph = self.sents, self.sents[i].paragraph
+        j = i + 1
+        while j < len(sents) and sents[j].paragraph == paragraph and sents[j].kind != SENTENCE:
+            if sents[j].kind == REFERENCE:
+                return True
+            j += 1
+        return False
+
+
+def _uncited(f: Finding) -> bool:
+    """A claim without a source by the `cover` rule (its severity says so; `cited` keeps its own meaning)."""
+    return f.kind == "claim" and f.severity == "warning"
+
+
 def _dismissed(summary: Any) -> frozenset[str]:
     return frozenset(summary.get("dismissed", ())) if isinstance(summary, dict) else frozenset()
 
@@ -247,23 +309,24 @@ def _short(text: str) -> str:
 
 
 def _title(findings: list[Finding]) -> str:
-    return "Uncited claims" if any(not f.data["cited"] for f in findings) else "Claims"
+    return "Uncited claims" if any(map(_uncited, findings)) else "Claims"
 
 
 def render(findings: list[Finding], dismissed: frozenset[str] = frozenset(), listed: int = 10) -> str:
     """The uncited claims a reader has not ticked off, the most check-worthy first and at most
     `listed` of them, then the ticked ones (their ticks are the record of it), then the cited ones:
     listed when few, else counted. Every claim stays in --json."""
-    uncited = sorted((f for f in findings if not f.data["cited"]), key=lambda f: (-float(f.data["score"]), f.line))
+    uncited = sorted(filter(_uncited, findings), key=lambda f: (-float(f.data["score"]), f.line))
     active = [f for f in uncited if f.key not in dismissed] if dismissed else uncited
     rows: list[str] = []
     for f in active[:listed] + ([f for f in uncited if f.key in dismissed] if dismissed else []):
-        rows.append(task(f, f"{_short(str(f.data['text']))} (line {line_ref(f.line)})"))
+        near = " — its paragraph cites a source" if f.data.get("cover") == "paragraph" else ""
+        rows.append(task(f, f"{_short(str(f.data['text']))} (line {line_ref(f.line)}){near}"))
         rows += [f"    - {escape(a)}" for a in f.data.get("atomic", ())]  # the model's words: escaped
     if len(active) > listed:
         rest = len(active) - listed
         rows.append(f"- …and {rest} more uncited claim{'s' if rest != 1 else ''} (`vaultkit run --json` lists them)")
-    cited = [f for f in findings if f.data["cited"]]
+    cited = [f for f in findings if f.kind == "claim" and not _uncited(f)]
     if 0 < len(cited) <= _FEW_CITED:
         rows += [f"- cited: {_short(str(f.data['text']))} (line {line_ref(f.line)})" for f in cited]
     elif cited:

@@ -9,7 +9,7 @@ picked: every sentence it holds is one of the unit's.
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 from vaultkit_plugins.text.arrays import array, numpy, run_starts
 
@@ -220,24 +220,34 @@ def _stationary(np: Any, transition: Any) -> Any:
 
 
 def pick(sentences: Sequence[str], budget: int = 60, most: int = 3, scores: Sequence[float] | None = None,
-         sizes: Sequence[int] | None = None) -> list[int]:
+         sizes: Sequence[int] | None = None, allowed: Callable[[int], bool] | None = None,
+         chosen: Sequence[int] = ()) -> list[int]:
     """Indices of up to `most` sentences, most central first while they fit in `budget` words,
     returned in text order: the most central sentence that fits, then others only when more
     central than average (a short aside must not fill the budget). None when no sentence fits.
-    `scores` and `sizes` are the sentences' `rank` and `size` when the caller has them already."""
+    `scores` and `sizes` are the sentences' `rank` and `size` when the caller has them already;
+    `allowed(i)` rules sentence i out (a question, a list's intro); `chosen` are already in (a lead)."""
     if scores is None:
         scores = centrality(sentences)
-    order = sorted(range(len(sentences)), key=lambda i: (-round(scores[i], 12), i))  # ties: the earlier one
-    chosen: list[int] = []
-    used = 0
+    np = numpy()  # most central first; ties (to 12 places): the earlier one, as a stable sort keeps them
+    order = np.argsort(-np.round(np.asarray(scores, dtype=float), 12), kind="stable").tolist()
+    picked: list[int] = list(chosen)
+    used = sum(size(sentences[i]) if sizes is None else sizes[i] for i in picked)
+    if len(picked) >= most:
+        return sorted(picked)
+    average = 1.0 / len(sentences) if sentences else 0.0
     for i in order:
+        if picked and scores[i] < average:
+            break  # (in order of score: no later one is above average either)
         length = size(sentences[i]) if sizes is None else sizes[i]
-        if used + length > budget or (chosen and scores[i] < 1.0 / len(sentences)):
+        if i in picked or used + length > budget:
             continue
-        if any(sentences[j] == sentences[i] for j in chosen):
+        if any(sentences[j] == sentences[i] for j in picked):
             continue  # a sentence said twice is said once
-        chosen.append(i)
+        if allowed is not None and not allowed(i):  # (asked last: only of sentences that would be picked)
+            continue
+        picked.append(i)
         used += length
-        if len(chosen) >= most:
+        if len(picked) >= most:
             break
-    return sorted(chosen)
+    return sorted(picked)

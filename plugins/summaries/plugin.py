@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Sequence
 
 from vaultkit import Context, Display, Finding, Note, PassResult, Target, line_ref
 
 
 from vaultkit_plugins.text.headings import heading_paths
 from vaultkit_plugins.text.quoting import EMBED, clip, escape, plain
-from vaultkit_plugins.text.sentences import sentences
+from vaultkit_plugins.text.sentences import SENTENCE, sentences, split_label
+from vaultkit_plugins.text.shape import bare, is_meta, says_something
 from vaultkit_plugins.text.units import units
 
 from ._lexrank import encode, pick, rank, script, similarity
@@ -47,6 +48,7 @@ class Unit(NamedTuple):
     similarity: Any  # the sentences' similarity matrix, for ranking; None: a script that marks no sentence ends
     sizes: list[int]  # the sentences' lengths in words
     section: bool = False  # a section of the target, not the whole of it
+    paragraphs: Sequence[int] = ()  # the paragraph or list item each sentence is in
 
 
 class Summary(NamedTuple):
@@ -60,7 +62,7 @@ class Summary(NamedTuple):
 class SummariesPass:
     """Summarises each long AI answer and each long section in it."""
 
-    version = "4"
+    version = "5"
     featured_properties = ("summary",)  # what the Properties panel shows by default
     options = OPTIONS
 
@@ -75,16 +77,13 @@ class SummariesPass:
         todo: list[tuple[Unit, str]] = []
         blurb = ""  # the first answer's most central sentence: what the Properties panel shows
         for unit in _units(note, min_words, under_heading, ctx.lookups):
-            if unit.similarity is None:
-                chosen = []
-            else:
-                scores = rank(unit.similarity)
-                chosen = pick(unit.sentences, budget, 1 if outline and unit.section else 3, scores=scores,
-                              sizes=unit.sizes)
-            text = " ".join(filter(None, (plain(unit.sentences[i]) for i in chosen)))
+            chosen: list[int] = []
+            text = ""
+            if unit.similarity is not None:
+                text, chosen = _summary(unit, rank(unit.similarity), budget, 1 if outline and unit.section else 3)
             if text:
                 if not todo:
-                    blurb = plain(unit.sentences[max(chosen, key=lambda i: (scores[i], -i))]) or text
+                    blurb = text if len(chosen) == 1 else plain(unit.sentences[chosen[0]]) or text
                 todo.append((unit, text))
             elif not chosen:
                 findings.append(_unsegmented(unit, budget))  # (chosen, but only markup: nothing to say)
@@ -131,8 +130,10 @@ def _units(note: Note, min_words: int, under_heading: bool, lookups: Any = None)
     for target in whole or note.targets:
         if (len(target.text) + 1) // 2 < min_words:  # a word takes two characters, its space included
             continue
-        sents = [s for s in sentences(note, target, lookups=lookups) if s.text and not EMBED.fullmatch(s.text)]
+        sents = [s for s in sentences(note, target, lookups=lookups)  # (an embed starts with `!`: one test first)
+                 if s.kind == SENTENCE and s.text and not (s.text[0] == "!" and EMBED.fullmatch(s.text))]
         texts = [s.text for s in sents]
+        paragraphs = [s.paragraph for s in sents]
         encoded = encode(texts)
         lengths = encoded.sizes
         if sum(lengths) < min_words:  # then none of its sections is long enough either
@@ -140,7 +141,7 @@ def _units(note: Note, min_words: int, under_heading: bool, lookups: Any = None)
         sample = " ".join(texts[:5])
         unsegmented = bool(_NO_STOPS.search(sample)) and script(sample) in UNSEGMENTED
         sim = None if unsegmented else similarity(encoded)  # once: its sections rank on blocks of it
-        out.append(Unit(target, target.line, target.end_line, target.title, 0, texts, sim, lengths))
+        out.append(Unit(target, target.line, target.end_line, target.title, 0, texts, sim, lengths, False, paragraphs))
 
         if sections is None:
             sections = [u for u in units(note, text=False) if u.kind == "section"]
@@ -153,8 +154,74 @@ def _units(note: Note, min_words: int, under_heading: bool, lookups: Any = None)
                 anchor = section.line if under_heading else 0
                 out.append(Unit(target, section.line, section.end_line, section.heading, anchor,
                                 [texts[i] for i in own], None if sim is None else sim[own.start:own.stop, own.start:own.stop],
-                                lengths[own.start:own.stop], True))
+                                lengths[own.start:own.stop], True, paragraphs[own.start:own.stop]))
     return out
+
+
+def _summary(unit: Unit, scores: list[float], budget: int, most: int) -> tuple[str, list[int]]:
+    """A unit's summary and the sentences it is made of: the lead when it states the answer, then
+    the most central sentences that fit. A lead that introduces a list of labelled items takes their
+    labels ("… include: pruning, quantization and distillation"). Never a question, a list's intro on
+    its own, meta-text, a review of a draft or a verbless fragment."""
+    texts = unit.sentences
+
+    def allowed(i: int) -> bool:  # (asked of the few sentences a summary may be made of, not of all)
+        return says_something(texts[i])
+
+    count = 0  # the sentences of the first paragraph (or list item)
+    while count < len(texts) and unit.paragraphs[count] == unit.paragraphs[0]:
+        count += 1
+    lead = next((i for i in range(count) if allowed(i)), None)
+    if lead is not None and unit.sizes[lead] > budget:
+        lead = None
+    intro = count - 1
+    if count and texts[intro].rstrip(" *_").endswith(":") and (labels := _labels(unit, intro)):
+        said = plain(texts[intro])
+        if said.endswith(":") and not is_meta(bare(texts[intro])) and len(said.split()) >= 3:
+            before = [lead] if lead is not None and lead < intro else []
+            room = budget - sum(unit.sizes[i] for i in before)
+            joined = _with_labels(said, labels, room, " ".join(texts))
+            if joined:
+                return " ".join([*(plain(texts[i]) for i in before), joined]), [*before, intro]
+    chosen = pick(texts, budget, most, scores=scores, sizes=unit.sizes, allowed=allowed,
+                  chosen=[lead] if lead is not None else [])
+    return " ".join(filter(None, (plain(texts[i]) for i in chosen))), chosen
+
+
+def _labels(unit: Unit, intro: int) -> list[str]:
+    """The bold labels of the list items right after sentence `intro` (two or more, or none). Where
+    some items are only a label (a nested list's group names), those."""
+    found: list[tuple[str, bool]] = []
+    paragraph = unit.paragraphs[intro]
+    for i in range(intro + 1, len(unit.sentences)):
+        if unit.paragraphs[i] == paragraph:
+            continue
+        paragraph = unit.paragraphs[i]
+        label, rest = split_label(unit.sentences[i].strip())
+        if not label:
+            break
+        whole = not rest.strip() and (i + 1 == len(unit.sentences) or unit.paragraphs[i + 1] != paragraph)
+        found.append((plain(label), whole))
+    groups = [label for label, whole in found if whole]
+    labels = groups if len(groups) >= 2 else [label for label, _ in found]
+    return labels if len(labels) >= 2 else []
+
+
+def _with_labels(intro: str, labels: list[str], budget: int, source: str) -> str:
+    """`Intro: a, b and c.` in at most `budget` words (as many labels as fit, then `…`); "and" only
+    where the answer uses the word itself."""
+    room = budget - len(intro.split())
+    kept: list[str] = []
+    for label in labels:
+        room -= len(label.split())
+        if room < 0:
+            break
+        kept.append(label)
+    if not kept:
+        return ""  # (an intro without its list would end on a colon)
+    if len(kept) == len(labels) and len(kept) > 1 and re.search(r"\band\b", source):
+        return f"{intro} {', '.join(kept[:-1])} and {kept[-1]}."
+    return f"{intro} {', '.join(kept)}{'.' if len(kept) == len(labels) else ', …'}"
 
 
 def _unsegmented(unit: Unit, budget: int) -> Finding:
@@ -164,6 +231,8 @@ def _unsegmented(unit: Unit, budget: int) -> Finding:
     shortest = min(unit.sizes)
     if kind in UNSEGMENTED:
         why = f"{kind} text marks no sentence ends, so vaultkit cannot pick sentences from it"
+    elif not any(map(says_something, unit.sentences)):
+        why = "none of its sentences states something on its own (meta-text, questions, list intros, fragments)"
     else:
         why = f"none of its {len(unit.sentences)} sentences fits the budget of {budget} words (the shortest is {shortest})"
     return Finding("summary-unsegmented", "info", unit.line, unit.end_line, f"no summary: {why}",

@@ -5,8 +5,12 @@
 - `references`: the one citation parser: `parse(note, target) -> Citations`, `has_citation`,
   `may_cite`, `MARKERS`, `is_list_head`, `find_urls`, `dois`, `arxiv_ids`.
 - `reference_types`: what it finds: `Citations`, `Marker`, `Reference`, `Mention`.
-- `sentences`: sentences with the note line each starts on: `sentences(note, target)`, `Sentence`,
-  `language`, `is_english`.
+- `sentences`: sentences with the note line each starts on: `sentences(note, target)`, `Sentence`.
+- `language`: which language a text is in: `language` (what pysbd is told), `is_english`.
+- `asides`: what answers put between sentences (a bracketed reference, an editor's note, a URL on its
+  own line) and the bold label opening a list item: `unit_kind`, `split_label`, the `Sentence.kind`s.
+- `shape`: what a sentence is doing, by its shape: `is_meta` (about the answer or a draft),
+  `is_fragment` (a verbless list fragment), `says_something` (what a summary may pick), `bare`.
 - `units`: heading sections, callouts and leads, each with where a callout about it goes: `units`, `Unit`.
 - `quoting`: text for a managed callout: `plain` (Markdown stripped), `escape` (escaped only where it
   would render as more than text), `quote` (both, for text from a note), `clip` (cut to a length).

@@ -324,8 +324,17 @@ def scheme_typos(text: str) -> list[str]:
     return out
 
 
+# What else ties a sentence to its own source: a footnote `[^1]`, ChatGPT's `【7†source】`, a link or URL.
+_OWN_SOURCE = re.compile(r"\[\^[^\]\s]+\](?!:)|【\d+(?::\d+)?†[^】\n]{0,40}】|https?://")
+
+
 def may_have_citation(text: str) -> bool:
     """False when no citation can be in the text: one search to skip a whole target's sentences."""
+    return "[^" in text or "【" in text or "://" in text or may_cite_work(text)
+
+
+def may_cite_work(text: str) -> bool:
+    """False when no marker, inline reference or author-year mention can be in the text."""
     if _BRACKET_DIGIT.search(text):
         return True
     close = text.find(")")  # `2020)`: look only where a parenthesis closes (a regex for \d{4} scans every digit)
@@ -338,8 +347,26 @@ def may_have_citation(text: str) -> bool:
 
 
 def has_citation(text: str) -> bool:
-    """Does this text cite something: a marker, an inline reference or an author-year mention?"""
+    """Does this text cite something: a marker, a footnote, an inline reference, an author-year
+    mention, or a link or URL to where it came from?"""
+    return bool(citation_kind(text))
+
+
+def citation_kind(text: str) -> str:
+    """"work" (a marker, an inline reference, an author-year mention: what a reference list or a
+    mention's year can be compared with), "link" (a footnote, ChatGPT's source mark, a link or URL
+    only), or "" (no citation)."""
     if not may_have_citation(text):  # most sentences cite nothing; mask() is the costly part
+        return ""
+    if cites_a_work(text):
+        return "work"
+    return "link" if _OWN_SOURCE.search(text) else ""
+
+
+def cites_a_work(text: str) -> bool:
+    """Does this text cite a work by marker, inline reference or author-year mention (what a
+    reference list or a mention's year can be compared with)?"""
+    if not may_cite_work(text):  # most sentences cite nothing; mask() is the costly part
         return False
     masked = mask(text)
     return bool(_MARKER.search(masked) or _INLINE_REF.search(masked) or _MENTION.search(masked))

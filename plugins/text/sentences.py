@@ -10,12 +10,14 @@ import hashlib
 import re
 import weakref
 from bisect import bisect_left, bisect_right
-from collections import Counter
 from functools import lru_cache
 from typing import Any, Callable, NamedTuple
 
 from vaultkit import Note, Target
 
+from .asides import YEAR_IN_PARENTHESES, CARVE, LABEL, SENTENCE, STANDALONE, may_carve, unit_kind
+from .asides import NOTE, REFERENCE, URL, split_label  # noqa: F401  (part of this module's interface)
+from .language import is_english, language  # noqa: F401  (part of this module's interface)
 from .prose import prose_rows
 from .references import ENTRY, is_list_head
 
@@ -26,17 +28,10 @@ LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")  # a list marker (shared
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _PROTECT = re.compile(r"`[^`\n]+`|https?://\S+|\b(?:e\.g|i\.e|et al|vs|cf|ca|approx|Corp|Inc|Ltd|No|Fig|c)\.(?=\s)")
 _DOT = "\u2024"  # stands in for a dot pysbd must not split at; put back afterwards
-_WORD = re.compile(r"\w+")
-_STOPWORDS = {
-    "de": "der die das und ist nicht mit für auf ein eine".split(),
-    "fr": "le la les et est pas pour avec une des du".split(),
-    "es": "el la los las y es no para con una del".split(),
-    "it": "il lo la gli e è non per con una della del".split(),
-}
 
 
 class Sentence(NamedTuple):
-    """One sentence: its text as written (emphasis and markers kept) and where it starts.
+    """One sentence (or reference, editor's note, bare URL): its text as written and where it starts.
 
     A NamedTuple, not a frozen dataclass: a vault has hundreds of thousands of sentences.
     """
@@ -45,29 +40,7 @@ class Sentence(NamedTuple):
     line: int  # 1-based line of note.lines
     paragraph: int  # index of the paragraph or list item it belongs to
     end_line: int = 0  # the line its last character is on
-
-
-def language(text: str) -> str:
-    """A pysbd language code for the text (en, de, fr, es, it) by counting common words."""
-    counts = Counter(_WORD.findall(text[:2000].lower()))
-    best, hits = "en", counts["the"] + counts["and"] + counts["is"]
-    for code, words in _STOPWORDS.items():
-        n = sum(counts[w] for w in words)
-        if n > hits * 1.3:
-            best, hits = code, n
-    return best
-
-
-_ENGLISH = frozenset("the and of to that for are was with this from".split())
-
-
-def is_english(text: str) -> bool:
-    """Is this text English, so English keyword lists apply? (Short texts are given the benefit of the doubt.)"""
-    sample = text[:800]
-    words = _WORD.findall(sample.lower())
-    if len(words) < 40 and len(sample) < 300:
-        return True
-    return sum(map(_ENGLISH.__contains__, words)) >= 0.08 * len(words)
+    kind: str = SENTENCE  # SENTENCE, or REFERENCE (`[Kaplan, J., … (2020). Title.]`), NOTE, URL
 
 
 @lru_cache(maxsize=8)
@@ -99,7 +72,7 @@ def blocks(note: Note, target: Target) -> list[list[tuple[int, str]]]:
         else:
             in_table = False
         heading = stripped[:1] == "#" and _HEADING.match(text)
-        if not heading and is_list_head(stripped):  # `Citations:`
+        if not heading and len(stripped) <= 60 and is_list_head(stripped):  # `Citations:`
             break  # a reference list runs to the end of the target
         if (not stripped or heading or stripped.startswith("[!")
                 or ("[" in stripped[:6] and ENTRY.match(text))):
@@ -113,6 +86,17 @@ def blocks(note: Note, target: Target) -> list[list[tuple[int, str]]]:
                 out.append(current)
             current = [(first + i, _TASK_BOX.sub("", text[item.end():].strip()))]
             continue
+        if stripped[0] in "*_(<[h":
+            # an editor's note or a URL on its own line: a block of its own (cheap tests before the regex)
+            if (stripped[-1] in ")*_.>" or "://" in stripped) and STANDALONE.match(stripped):
+                if current:
+                    out.append(current)
+                out.append([(first + i, stripped)])
+                current = []
+                continue
+            if current and stripped[:2] in ("**", "__") and LABEL.match(stripped):  # a bold label starts a paragraph
+                out.append(current)
+                current = []
         if current and _ends_unpunctuated(current[-1][1]) and _starts_block(stripped):
             out.append(current)
             current = []
@@ -153,32 +137,59 @@ def sentences(note: Note, target: Target, keep: Callable[[str], bool] | None = N
     rows, split = memo[key]
     if not rows:
         return []
-    lang = ""
+    langs: list[str] = []  # the language, guessed once and only if pysbd is needed
+
+    def lang() -> str:
+        if not langs:
+            langs.append(language(_sample(rows)))
+        return langs[0]
+
     out: list[Sentence] = []
     for index, block in enumerate(rows):
         if len(block) == 1:
             line, piece = block[0][0], block[0][1].strip()
             if keep is not None and not keep(piece):
                 continue
-            if not _MAYBE_CUT.search(piece) and not _CJK_END.search(piece):  # most blocks: one line, one sentence
+            if (not _MAYBE_CUT.search(piece) and (piece.isascii() or not _CJK_END.search(piece))  # most blocks: one line, one sentence
+                    and not (("*(" in piece or "_(" in piece or ("[" in piece and YEAR_IN_PARENTHESES.search(piece)))
+                             and CARVE.search(piece))):
                 if piece:
-                    out.append(Sentence(piece, line, index, line))
+                    whole = piece[0] in "*_([<h" and (piece[-1] in ")*_.>],;" or "://" in piece)
+                    out.append(Sentence(piece, line, index, line, unit_kind(piece) if whole else SENTENCE))
                 continue
         text, starts = _join(block)
         if keep is not None and len(block) > 1 and not keep(text):
             continue
         done = split.get(index)
         if done is None:
-            # Code spans and URLs may hold `. X`; everything else a cut needs is checked at the cut.
-            guarded = _guard(text) if ("`" in text or "://" in text) else text
-            pieces = _fast_split(guarded)
-            if pieces is None:  # an abbreviation or initial before a capital: pysbd (about 50x slower) decides
-                guarded = _guard(text)
-                lang = lang or language(_sample(rows))
-                pieces = _segmented(lang, guarded, lookups)
-            done = split[index] = _located(pieces, guarded, starts, index)
+            kind = unit_kind(text) if text[0] in "*_([<h" else SENTENCE
+            if kind != SENTENCE:
+                done = [Sentence(text, starts[0][1], index, block[-1][0], kind)]
+            elif may_carve(text) and CARVE.search(text):
+                done = _carved(text, starts, index, lang, lookups)
+            else:
+                # Code spans and URLs may hold `. X`; everything else a cut needs is checked at the cut.
+                guarded = _guard(text) if ("`" in text or "://" in text) else text
+                pieces = _fast_split(guarded)
+                if pieces is None:  # an abbreviation or initial before a capital: pysbd (about 50x slower) decides
+                    guarded = _guard(text)
+                    pieces = _segmented(lang(), guarded, lookups)
+                done = _located(pieces, guarded, starts, index)
+            split[index] = done
         out += done
     return out
+
+
+def _split(text: str, lang: Callable[[], str], lookups: Any) -> tuple[str, list[str]]:
+    """A run of prose as sentences: the fast splitter, or pysbd where it cannot decide; and the text
+    with the dots that must not end a sentence guarded (the pieces are found in it)."""
+    # Code spans and URLs may hold `. X`; everything else a cut needs is checked at the cut.
+    guarded = _guard(text) if ("`" in text or "://" in text) else text
+    pieces = _fast_split(guarded)
+    if pieces is None:  # an abbreviation or initial before a capital: pysbd (about 50x slower) decides
+        guarded = _guard(text)
+        pieces = _segmented(lang(), guarded, lookups)
+    return guarded, pieces
 
 
 # pysbd's pieces by (language, block): a hook's two phases parse a note twice, so claims and
@@ -218,19 +229,50 @@ def _pysbd_version() -> str:
         return "unknown"
 
 
-def _located(pieces: list[str], guarded: str, starts: list[tuple[int, int]], index: int) -> list[Sentence]:
-    """A block's pieces as sentences, each with the lines it starts and ends on."""
+def _carved(text: str, starts: list[tuple[int, int]], index: int, lang: Callable[[], str], lookups: Any
+            ) -> list[Sentence]:
+    """A block with references or editor's notes in it: those cut out as units of their own, the
+    prose between them split into sentences."""
+    pieces: list[str] = []
+    kinds: list[str] = []
+    guarded_parts: list[str] = []
+    at = 0
+    for m in [*CARVE.finditer(text), None]:
+        segment = text[at:m.start() if m else len(text)]
+        if segment.strip():
+            guarded, split_pieces = _split(segment, lang, lookups)
+            pieces += split_pieces
+            kinds += [SENTENCE] * len(split_pieces)
+            guarded_parts.append(guarded)
+        else:
+            guarded_parts.append(segment)
+        if m is not None:
+            pieces.append(m.group())
+            kinds.append(m.lastgroup or NOTE)
+            guarded_parts.append(m.group())
+            at = m.end()
+    return _located(pieces, "".join(guarded_parts), starts, index, kinds)
+
+
+def _located(pieces: list[str], guarded: str, starts: list[tuple[int, int]], index: int,
+             kinds: list[str] | None = None) -> list[Sentence]:
+    """A block's pieces as sentences (or `kinds` of units), each with the lines it starts and ends on."""
     offsets = [off for off, _ in starts]
     out: list[Sentence] = []
     pos = 0
-    for piece in _attach_trailers([p for p in pieces if p.strip()]):
+    if kinds is None:  # (most blocks: sentences only)
+        pieces, kinds = _attach_trailers([p for p in pieces if p.strip()]), []
+    else:  # (a `.` left after a reference is cut out is no sentence)
+        kept = [(p, k) for p, k in zip(pieces, kinds) if p.strip(" \t.,;:")]
+        pieces, kinds = [p for p, _ in kept], [k for _, k in kept]
+    for n, piece in enumerate(pieces):
         piece = piece.strip()
         at = guarded.find(piece, pos)
         at = pos if at < 0 else at
         pos = at + len(piece)
         line = starts[max(bisect_right(offsets, at) - 1, 0)][1]
         end = starts[max(bisect_left(offsets, pos) - 1, 0)][1]
-        out.append(Sentence(piece.replace(_DOT, "."), line, index, max(end, line)))
+        out.append(Sentence(piece.replace(_DOT, "."), line, index, max(end, line), kinds[n] if kinds else SENTENCE))
     return out
 
 
@@ -319,11 +361,11 @@ def _fast_split(text: str) -> list[str] | None:
     return out
 
 
-_TRAILER = re.compile(r"^(?:\[\d{1,3}\])+$|^\[[^\]]*\(\d{4}[a-z]?\)[^\]]*\]\.?$")
+_TRAILER = re.compile(r"^(?:\[\d{1,3}\])+\.?$")
 
 
 def _attach_trailers(pieces: list[str]) -> list[str]:
-    """A piece that is only citation markers or a bracketed reference belongs to the sentence before."""
+    """A piece that is only citation markers belongs to the sentence before."""
     out: list[str] = []
     for piece in pieces:
         if out and _TRAILER.match(piece.strip()):
