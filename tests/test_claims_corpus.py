@@ -39,8 +39,8 @@ import pytest
 
 CORPUS = Path(__file__).resolve().parent / "claims_corpus"
 
-_BLOCK = re.compile(r"\n%%\n((?:(?:claim|not): [^\n]*\n)+)%%\n?\Z")
-_ROW = re.compile(r"^(claim|not): (\d+) (\S.*)$")
+_BLOCK = re.compile(r"\n%%\n((?:(?:claim|not)(?: cited)?: [^\n]*\n)+)%%\n?\Z")
+_ROW = re.compile(r"^(claim|not)( cited)?: (\d+) (\S.*)$")
 _QUOTE = re.compile(r"^(?:>[ \t]?)+")
 _LIST = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+")
 _CALLOUT = re.compile(r"^>\s*\[!ai\][+-]?", re.IGNORECASE)
@@ -53,6 +53,7 @@ class Label:
     kind: str  # "claim" or "not"
     line: int  # 1-based file line where the sentence starts
     text: str
+    cited: bool = False  # the sentence itself carries a citation (labelled in the real-answer set)
 
 
 def notes() -> list[Path]:
@@ -67,7 +68,7 @@ def split(text: str) -> tuple[str, list[Label]]:
     for row in m.group(1).splitlines():
         rm = _ROW.match(row)
         assert rm, f"bad label row {row!r}"
-        labels.append(Label(rm.group(1), int(rm.group(2)), rm.group(3)))
+        labels.append(Label(rm.group(1), int(rm.group(3)), rm.group(4), bool(rm.group(2))))
     return text[: m.start()], labels
 
 
