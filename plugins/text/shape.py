@@ -29,6 +29,7 @@ REVIEW = re.compile(
     r"|\b(?:should|must|needs? to|has to|have to|would need to) be (?:verified|checked|confirmed|double-checked|"
     r"cross-checked|corrected|cross-referenced)\b|^(?:verification|checking|verifying|double-checking|cross-checking)\b"
     r"|\b(?:could|would) (?:benefit from|be strengthened|be improved|enhance (?:its|the))\b"
+    r"|\bwill (?:further )?(?:strengthen|bolster|enhance|improve) (?:its|the|their) (?:credibility|rigou?r|depth|clarity)\b"
     r"|\b(?:important|crucial|essential|advisable|necessary|worth|wise) to (?:verify|check|confirm|ensure|"
     r"double-check|cross-check|note|consider|remember)\b"
     r"|\b(?:lacks|provides|offers|gives) (?:a |an )?(?:critical|comprehensive|clear|balanced|nuanced|thorough|"
