@@ -98,3 +98,34 @@ def test_summaries_of_real_answers_are_free_of_the_defects_and_keep_the_lead() -
 ])
 def test_the_defect_check_itself_catches_each_defect(text: str, defects: list[str]) -> None:
     assert ra.summary_defects(text) == defects
+
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_vault"
+
+
+def test_the_seed_notes_quote_no_reference_and_summaries_answer() -> None:
+    """Issue 17's "done when" on the seed notes (`sample_vault`): no claim's text and no summary holds
+    a bracketed reference, a reference-list entry or an editor's note; no summary ends with a colon
+    or starts with meta-text."""
+    from vaultkit.config import VaultConfig
+    from vaultkit.errors import ParseError
+    from vaultkit.note import parse_note
+    from vaultkit.passes import Context
+    from vaultkit_plugins.claims import ClaimsPass
+    from vaultkit_plugins.summaries import SummariesPass
+
+    claims = summaries = 0
+    for path in sorted(SAMPLE.rglob("*.md")):
+        try:
+            note = parse_note(path.read_bytes(), path.name, VaultConfig())
+        except ParseError:
+            continue  # (the edge cases: bad encoding, broken YAML)
+        for f in ClaimsPass().analyze(note, Context(vault=SAMPLE)).findings:
+            if f.kind == "claim":
+                claims += 1
+                assert "reference or editor's note" not in ra.summary_defects(str(f.data["text"])), f.data["text"]
+        for f in SummariesPass().analyze(note, Context(vault=SAMPLE)).findings:
+            if f.kind == "summary":
+                summaries += 1
+                assert not ra.summary_defects(str(f.data["text"])), (path.name, f.data["text"])
+    assert claims > 300 and summaries > 30
