@@ -15,6 +15,7 @@ import re
 
 from vaultkit_plugins.text.references import MARKERS
 from vaultkit_plugins.text.shape import META as _META
+from vaultkit_plugins.text.shape import LEAD_IN as _LEAD_IN
 from vaultkit_plugins.text.shape import is_fragment, is_review, names_only
 
 from ._worthy_model import features, load, logit
@@ -81,7 +82,6 @@ _IMPERATIVE = re.compile(
     re.I,
 )
 _BOLD_ONLY = re.compile(r"^\*\*[^*]+\*\*[.:]?$")
-_LEAD_IN = re.compile(r"^(?:[A-Z][\w /&–-]{0,30}?):\s+(?=\S)")
 _CONDITIONAL = re.compile(r"^(?:if|when|once|unless)\s+you\b", re.I)
 _ENTITY = re.compile(r"[\s(“\"'](?:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*|[A-Z]{2,}[a-z]?)\b")
 _DIGIT = re.compile(r"\d")

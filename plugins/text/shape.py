@@ -56,7 +56,7 @@ _FINITE = re.compile(
 
 
 _MARKUP = re.compile(r"[*_`]|\[\d{1,3}(?:[,;–-]\s*\d{1,3})*\]")
-_LEAD_IN = re.compile(r"^(?:[A-Z][\w /&–-]{0,30}?):\s+(?=\S)")  # `Sun: place them…`
+LEAD_IN = re.compile(r"^(?:[A-Z][\w /&–-]{0,30}?):\s+(?=\S)")  # `Sun: place them…`: a plain label
 
 
 def bare(text: str) -> str:
@@ -64,7 +64,7 @@ def bare(text: str) -> str:
     text = split_label(text.strip())[1]
     if "*" in text or "_" in text or "`" in text or "[" in text:
         text = _MARKUP.sub("", text).strip()
-    return _LEAD_IN.sub("", text) if ":" in text[:34] else text
+    return LEAD_IN.sub("", text) if ":" in text[:34] else text
 
 
 def is_fragment(text: str) -> bool:
@@ -94,16 +94,9 @@ def is_review(text: str) -> bool:
     return False
 
 
-# The first words `META` can match at: a set lookup skips its regex for most sentences.
-_META_FIRST = frozenset(
-    "here here's here’s below the in to let let's let’s i i'd i’d would if feel great sure certainly of absolutely "
-    "overall next this upon after your you you're you’re good thanks thank".split())
-
-
 def is_meta(text: str) -> bool:
     """Talk about the answer, the conversation or a draft, not about the world."""
-    first = text[:16].split(None, 1)[0].lower().rstrip(",!.:") if text[:1] else ""
-    return bool(first in _META_FIRST and META.match(text)) or is_review(text)
+    return bool(META.match(text)) or is_review(text)
 
 
 @lru_cache(maxsize=4096)  # (an answer and each of its sections ask about the same sentences)
