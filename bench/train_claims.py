@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from test_claims_parts import confusion, examples  # noqa: E402
-from vaultkit_plugins.claims import _worthy_model as model  # noqa: E402
+from vaultkit_plugins.text import worthy_model as model  # noqa: E402
 
 CORPUS, HELDOUT = ROOT / "tests" / "claims_corpus", ROOT / "tests" / "claims_heldout"
 

@@ -12,7 +12,7 @@ from vaultkit.config import VaultConfig
 from vaultkit.note import parse_note
 from vaultkit.passes import Context
 from vaultkit_plugins.claims import ClaimsPass
-from vaultkit_plugins.claims._worthy import THRESHOLD, score
+from vaultkit_plugins.text.worthy import THRESHOLD, score
 from vaultkit_plugins.summaries import SummariesPass
 from vaultkit_plugins.text.sentences import NOTE, REFERENCE, SENTENCE, URL, sentences, split_label
 from vaultkit_plugins.text.shape import is_fragment, is_meta, says_something

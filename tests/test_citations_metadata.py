@@ -10,8 +10,8 @@ import pytest
 from apiserver import ApiServer
 from linkserver import loopback_only
 from support import by_path, run_json, write_note
-from vaultkit_plugins.citations import _scholar
-from vaultkit_plugins.citations._scholar import RateLimiter
+from vaultkit_plugins.text import scholar as _scholar
+from vaultkit_plugins.text.scholar import RateLimiter
 
 VK = Callable[..., tuple[int, str, str]]
 

@@ -15,7 +15,7 @@ from test_claims_corpus import CORPUS, Label, split
 from vaultkit.config import VaultConfig
 from vaultkit.note import parse_note
 from vaultkit_plugins.text.sentences import is_english, language, sentences
-from vaultkit_plugins.claims._worthy import THRESHOLD, can_score, score, sentence_features
+from vaultkit_plugins.text.worthy import THRESHOLD, can_score, score, sentence_features
 
 
 def _norm(text: str) -> str:
@@ -76,7 +76,7 @@ def confusion(paths: list[Path]) -> tuple[float, float, str]:
 def test_the_shipped_model_is_the_one_the_corpus_trains() -> None:
     """The weights in the package come from the labelled corpus as it is now: a relabelled sentence,
     a new note or a changed signal without retraining (`python bench/train_claims.py`) fails here."""
-    from vaultkit_plugins.claims import _worthy_model as model
+    from vaultkit_plugins.text import worthy_model as model
 
     shipped = model.load()
     fresh = model.train(examples(sorted(CORPUS.glob("*.md"))))

@@ -12,11 +12,11 @@ from linkserver import loopback_only
 from vaultkit.cache import Cache
 from vaultkit.config import NetConfig
 from vaultkit.net import HttpClient
-from vaultkit_plugins.citations import _scholar
+from vaultkit_plugins.text import scholar as _scholar
 from vaultkit_plugins.text.references import _reference
 from vaultkit_plugins.text.reference_types import Reference
-from vaultkit_plugins.citations._scholar import FOUND_TTL, MISSING_TTL, RateLimiter, checkable, verify
-from vaultkit_plugins.citations._scholar_apis import parse_arxiv, surname
+from vaultkit_plugins.text.scholar import FOUND_TTL, MISSING_TTL, RateLimiter, checkable, verify
+from vaultkit_plugins.text.scholar_apis import parse_arxiv, surname
 
 SEEDS = {  # as written in ../shared/seeds
     "hoffmann": "Hoffmann, J., Borgeaud, S., Mensch, A., Buchatskaya, E., Cai, T., Rutherford, E., ... & Sifre, L. (2022). "
@@ -127,7 +127,7 @@ def test_seed_reference(api: ApiServer, client: HttpClient, key: str, status: st
     for part in says:
         assert part in verdict.message
     assert verdict.record is not None and ident in (verdict.record["arxiv"], verdict.record["doi"])
-    assert set(verdict.record) == {"title", "authors", "year", "arxiv", "doi", "url", "source"}
+    assert set(verdict.record) == {"title", "authors", "year", "arxiv", "doi", "url", "source", "abstract"}
 
 
 def test_correct_references_cost_one_request_each(api: ApiServer, client: HttpClient) -> None:
@@ -236,12 +236,12 @@ def test_nothing_to_look_up(api: ApiServer, client: HttpClient) -> None:
 def test_cache_ttls_found_and_not_found(api: ApiServer, client: HttpClient) -> None:
     cache = RecordingCache()
     verify(ref(SEEDS["kaplan"]), client, api.options(), cache)
-    assert cache.ttls == {"scholar:arxiv:id:2001.08361": FOUND_TTL}
+    assert cache.ttls == {"scholar2:arxiv:id:2001.08361": FOUND_TTL}
     api.fail.update(openalex=503, semantic_scholar=503)
     verify(ref(FABRICATED), client, api.options(), cache)
-    missing = {k: t for k, t in cache.ttls.items() if k != "scholar:arxiv:id:2001.08361"}
+    missing = {k: t for k, t in cache.ttls.items() if k != "scholar2:arxiv:id:2001.08361"}
     assert missing and set(missing.values()) == {MISSING_TTL}
-    assert not any(k.startswith(("scholar:openalex", "scholar:semantic_scholar")) for k in cache.ttls)  # 5xx: never
+    assert not any(k.startswith(("scholar2:openalex", "scholar2:semantic_scholar")) for k in cache.ttls)  # 5xx: never
     assert FOUND_TTL == 30 * 86400 and MISSING_TTL == 7 * 86400
 
 
@@ -352,7 +352,7 @@ def test_arxiv_throttle_is_not_cached(api: ApiServer, client: HttpClient, monkey
     monkeypatch.setattr(ApiServer, "_arxiv", lambda self, rest, params: (200, "text/plain", b"Rate exceeded."))
     cache = RecordingCache()
     verify(ref(SEEDS["kaplan"]), client, api.options(), cache)
-    assert not any(k.startswith("scholar:arxiv") for k in cache.values)
+    assert not any(k.startswith("scholar2:arxiv") for k in cache.values)
 
 
 @pytest.mark.parametrize(("name", "family"), [

@@ -1,5 +1,5 @@
 """`citations`: markers, reference lists, identifiers and source lines in AI text, checked offline;
-links and scholarly metadata checked online (`_online`, `_links`, `_scholar`, `_scholar_apis`)."""
+links checked online (`_online`, `_links`), scholarly metadata through `vaultkit_plugins.text.scholar`."""
 
 from .plugin import CitationsPass
 

@@ -11,7 +11,7 @@ from vaultkit_plugins.text.reference_types import Reference
 
 from ._identifiers import url_problem
 from ._links import LinkResult, cacheable, check_links
-from ._scholar import checkable, verify
+from vaultkit_plugins.text.scholar import checkable, verify
 
 # Metadata verdicts (issue 3). Offline a reference is never called fabricated: verify runs online only.
 VERDICT_SEVERITY = {"metadata-mismatch": "warning", "likely-fabricated": "error", "unverified": "info"}
@@ -89,5 +89,10 @@ def metadata_findings(refs: Sequence[Reference], net: Any, options: Any, lookups
     for ref, v in zip(todo, verdicts):
         if v.status in VERDICT_SEVERITY:
             out.append(Finding(v.status, VERDICT_SEVERITY[v.status], ref.line, ref.end_line,  # type: ignore[arg-type]
-                               v.message, {"reference": ref.label, "record": v.record}))
+                               v.message, {"reference": ref.label, "record": _brief(v.record)}))
     return out
+
+
+def _brief(record: Any) -> Any:
+    """A record for a finding's data: its abstract stays in the cache (the support pass reads it there)."""
+    return {k: v for k, v in record.items() if k != "abstract"} if isinstance(record, dict) else record

@@ -15,6 +15,7 @@ from vaultkit_plugins.text.prose import target_lines
 from vaultkit_plugins.text.quoting import escape
 from vaultkit_plugins.text.reference_types import Citations, Reference
 from vaultkit_plugins.text.references import may_cite, parse, source_line
+from vaultkit_plugins.text.services import SERVICES
 
 from ._identifiers import arxiv_date, arxiv_problem, doi_problem, url_problem
 
@@ -31,11 +32,7 @@ SEVERITY = {
 OPTIONS = {
     "check_links": True,
     "verify_metadata": True,
-    "arxiv_url": "https://export.arxiv.org/api/query",
-    "crossref_url": "https://api.crossref.org/works",
-    "openalex_url": "https://api.openalex.org/works",
-    "semantic_scholar_url": "https://api.semanticscholar.org/graph/v1",
-    "mailto": "",
+    **SERVICES,
     "source_overlap": 0.2,
 }
 _STOP = set(

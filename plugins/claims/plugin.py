@@ -9,17 +9,17 @@ from typing import Any, Mapping, Sequence
 
 from vaultkit import Context, Display, Finding, Note, PassResult, Target, line_ref, task
 
+from vaultkit_plugins.text.claims import Found, find_claims
 from vaultkit_plugins.text.headings import note_link
 from vaultkit_plugins.text.quoting import clip, escape, plain, quote
-from vaultkit_plugins.text.references import citation_kind, may_have_citation, parse
-from vaultkit_plugins.text.sentences import REFERENCE, SENTENCE, Sentence, is_english, sentences, split_label
+from vaultkit_plugins.text.references import parse
+from vaultkit_plugins.text.worthy import THRESHOLD
 
 from ._facts import conflicts, context, numeric_facts
-from ._worthy import THRESHOLD, can_score, is_short, score
 
 OPTIONS = {"threshold": THRESHOLD, "llm": False, "max_listed": 10, "cover": "sentence"}
 # Which citation makes a claim sourced: one on its own sentence, or one anywhere in its paragraph.
-COVERS = ("sentence", "paragraph")
+COVERS = ("sentence", "paragraph")  # (the `cover` option; a claim's own cover may also be "none")
 _FEW_CITED = 3  # cited claims are listed up to this many; more are one line that counts them
 _FEW_CONFLICTS = 5  # conflicting figures listed in an answer's callout; the rest are counted
 _MAX_FACTS = 200  # per note: a summary stays small however long the note
@@ -48,13 +48,10 @@ class ClaimsPass:
         facts: list[list[Any]] = []
         whole = [t for t in note.targets if t.kind == "note"]
         for target in whole or note.targets:  # a whole AI note already covers its callouts
-            english = is_english(target.text)
-            worth = None if threshold <= 0 else (lambda t, e=english: not is_short(t) and can_score(t, e, threshold))
-            # (`can_score` of the whole text: in another language, a target without a digit has no claim)
-            sents = sentences(note, target, worth, ctx.lookups) if can_score(target.text, english, threshold) else []
-            found, work = self._claims(sents, threshold, target.text, english, rule == "paragraph")
+            found_here = find_claims(note, target, threshold, ctx.lookups)
+            found = self._claims(found_here, rule == "paragraph")
             per_target.append((target, found))
-            facts += _facts(note, target, found, work)  # (author-year facts: a link names no author or year)
+            facts += _facts(note, target, found, found_here.work)  # (author-year facts: a link names no author or year)
         extra: list[Finding] = []
         if ctx.options.get("llm") and any(found for _, found in per_target):
             per_target, extra = _refine(per_target, ctx)
@@ -72,31 +69,20 @@ class ClaimsPass:
         return PassResult(tuple(claims + extra), displays, props, summary, cacheable=not extra)
 
     @staticmethod
-    def _claims(sents: list[Sentence], threshold: float, text: str, english: bool,
-                paragraph_rule: bool = False) -> tuple[list[Finding], bool]:
-        """The claims among the sentences, and whether a claim or its paragraph cites a work."""
-        own = _Citations(sents, may_have_citation(text))
+    def _claims(found: Found, paragraph_rule: bool = False) -> list[Finding]:
+        """A finding for each claim: uncited (a warning) unless a citation covers it by the `cover` rule."""
         out = []
-        for i, s in enumerate(sents):
-            if s.kind != SENTENCE:
-                continue
-            value, signals = score(s.text, english)
-            if value < threshold:
-                continue
-            # A bold label opening a paragraph or list item is not part of what the sentence claims.
-            first = i == 0 or sents[i - 1].paragraph != s.paragraph
-            label, quoted = split_label(s.text) if first else ("", s.text)
-            quoted = quoted or s.text
-            cover = "sentence" if own.of(i) else "paragraph" if own.near(i) else "none"
-            sourced = cover == "sentence" or (paragraph_rule and cover == "paragraph")
-            message = ("cited" if sourced else "uncited") + f" claim: {quoted}"
-            data: dict[str, Any] = {"text": quoted, "cited": cover != "none", "cover": cover, "score": round(value, 2),
-                                    "id": claim_id(quoted), "signals": signals}
-            if label:
-                data["label"] = label
+        for c in found.claims:
+            sourced = c.cover == "sentence" or (paragraph_rule and c.cover == "paragraph")
+            message = ("cited" if sourced else "uncited") + f" claim: {c.text}"
+            data: dict[str, Any] = {"text": c.text, "cited": c.cover != "none", "cover": c.cover,
+                                    "score": round(c.score, 2), "id": claim_id(c.text), "signals": c.signals}
+            if c.label:
+                data["label"] = c.label
             # (its key: the message, which quotes the sentence)
+            s = c.unit
             out.append(Finding("claim", "info" if sourced else "warning", s.line, max(s.end_line, s.line), message, data))
-        return out, own.work
+        return out
 
     def headline(self, findings: Sequence[Finding], dismissed: Sequence[Finding] = ()) -> str:
         """"5 of 12 claims uncited" (the ticked-off ones are claims still, not uncited ones), and
@@ -201,52 +187,6 @@ def _facts(note: Note, target: Target, claims: list[Finding], cited: bool) -> li
                 out.append([key, str(r.year), [r.year, r.year], r.line, target.id,
                             context(r.title or r.text, key)[:30], r.text[:200]])
     return out
-
-
-class _Citations:
-    """Which units carry their own citation (a marker, a footnote, an author-year mention, a link, or
-    the bracketed reference that follows the sentence in its paragraph), asked only about claims and
-    their paragraphs: most sentences are neither, and a citation test is the costly part."""
-
-    def __init__(self, sents: list[Sentence], any_at_all: bool) -> None:
-        self.sents, self.any = sents, any_at_all
-        self.memo: dict[int, bool] = {}
-        self.work = False  # a work is cited (a marker, a reference, an author-year mention), not only linked
-
-    def of(self, i: int) -> bool:
-        """Does unit i carry a citation itself?"""
-        if not self.any:
-            return False
-        if i not in self.memo:
-            s = self.sents[i]
-            kind = "work" if s.kind == REFERENCE else citation_kind(s.text) if s.kind == SENTENCE else ""
-            self.work = self.work or kind == "work"
-            self.memo[i] = bool(kind) or (s.kind == SENTENCE and self._referenced(i))
-        return self.memo[i]
-
-    def near(self, i: int) -> bool:
-        """Does another unit of sentence i's paragraph or list item carry one?"""
-        if not self.any:
-            return False
-        sents, paragraph = self.sents, self.sents[i].paragraph
-        j = i
-        while j > 0 and sents[j - 1].paragraph == paragraph:
-            j -= 1
-        while j < len(sents) and sents[j].paragraph == paragraph:
-            if j != i and self.of(j):
-                return True
-            j += 1
-        return False
-
-    def _referenced(self, i: int) -> bool:
-        """Is sentence i followed, in its paragraph, by a bracketed reference (notes and URLs between)?"""
-        sents, paragraph = self.sents, self.sents[i].paragraph
-        j = i + 1
-        while j < len(sents) and sents[j].paragraph == paragraph and sents[j].kind != SENTENCE:
-            if sents[j].kind == REFERENCE:
-                return True
-            j += 1
-        return False
 
 
 def _uncited(f: Finding) -> bool:

@@ -17,9 +17,15 @@
 - `headings`: links that open exactly one heading: `heading_paths(note)` (`Parent#Heading` for a
   repeated one), `link_name`, and `note_link(path)` (a note's name as a link holds it).
 
+- `worthy`: the offline check-worthiness score (`score`, `THRESHOLD`); `claims`: a target's claims and
+  the citation cover of each (`find_claims(note, target, threshold) -> Found`, `Claim`, `Cover`).
+- `scholar`: the scholarly services (`verify(ref, client, options, lookups)`, `Lookups`), how each is
+  asked and read (`scholar_apis`), and where they answer (`services.SERVICES`). Unlike the others it
+  uses the network, through the `HttpClient` it is given (None: the cache alone).
+
 - `arrays`: numpy imported on first use with one BLAS thread, and `run_starts`, `distinct`, `array`.
 
-Each is pure (no files, no network, no printing), and what it returns carries `note.lines` line
+Each is pure (no files, no network but `scholar`'s, through the client it is given, no printing), and what it returns carries `note.lines` line
 numbers. Their output is part of the passes' results: a change here that changes what they return
 needs the version of every pass that uses it bumped.
 """

@@ -370,3 +370,20 @@ def cites_a_work(text: str) -> bool:
         return False
     masked = mask(text)
     return bool(_MARKER.search(masked) or _INLINE_REF.search(masked) or _MENTION.search(masked))
+
+
+def marker_numbers(text: str) -> list[int]:
+    """The numbers of the markers in a piece of text (a sentence), as `parse` reads them."""
+    if not _BRACKET_DIGIT.search(text):
+        return []
+    prose = _URL.sub(lambda x: " " * len(x.group()), _INLINE_REF.sub(lambda x: " " * len(x.group()), mask(text)))
+    out: list[int] = []
+    for mm in _MARKER.finditer(prose):
+        if not _INDEXING.search(prose[max(0, mm.start() - 3): mm.start()]):
+            out += [n for n in _numbers(mm.group(1)) if n > 0 and n not in out]
+    return out
+
+
+def footnote_labels(text: str) -> list[str]:
+    """The labels of the footnotes a piece of text cites (`[^2]` -> "2")."""
+    return [m.group()[2:-1] for m in _FOOTNOTE.finditer(text)] if "[^" in text else []

@@ -2,7 +2,10 @@
 
 A parser turns one response body into records: plain JSON-able dicts (so they can be cached)
 
-    {"title", "authors" (surnames, in order), "year", "arxiv", "doi", "url", "source"}
+    {"title", "authors" (surnames, in order), "year", "arxiv", "doi", "url", "source", "abstract"}
+
+("abstract": the plain text of the record's abstract, or '' when the service gave none: the support pass
+reads it as the paper's own words.)
 
 and raises ValueError when the body is not what the API documents, so the caller counts the
 lookup as failed (never as "not found"). Formats:
@@ -26,7 +29,7 @@ Parser = Callable[[bytes], list[Record]]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
-S2_FIELDS = "title,authors,year,externalIds,url"
+S2_FIELDS = "title,authors,year,externalIds,url,abstract"
 # Name particles that belong to the surname: "Ludwig van Beethoven" -> "van Beethoven".
 _PARTICLES = frozenset("van von der den de del della di da le la du dos das ter ten".split())
 _SUFFIXES = frozenset("jr sr ii iii iv".split())
@@ -58,14 +61,39 @@ def surname(name: str) -> str:
 
 
 def record(source: str, title: str, authors: list[str], year: int | None, *,
-           arxiv: str | None = None, doi: str | None = None, url: str | None = None) -> Record:
+           arxiv: str | None = None, doi: str | None = None, url: str | None = None, abstract: str = "") -> Record:
     """A record with a canonical link: arXiv abstract page, else doi.org, else the service's own page."""
     doi = doi.lower().removeprefix("https://doi.org/") if doi else None
     if doi and not arxiv and (m := _ARXIV_DOI.match(doi)):
         arxiv = m.group(1)
     link = f"https://arxiv.org/abs/{arxiv}" if arxiv else f"https://doi.org/{doi}" if doi else url
     return {"title": " ".join(title.split()), "authors": [a for a in authors if a], "year": year,
-            "arxiv": arxiv, "doi": doi, "url": link, "source": source}
+            "arxiv": arxiv, "doi": doi, "url": link, "source": source, "abstract": " ".join(abstract.split())}
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _jats(text: Any) -> str:
+    """Crossref's abstract is JATS XML: its words without the tags (a leading "Abstract" title dropped)."""
+    import html
+
+    if not isinstance(text, str):
+        return ""
+    words = html.unescape(_TAG.sub(" ", text)).strip()
+    return words[len("Abstract"):].lstrip(" .:") if words.startswith("Abstract") else words
+
+
+def inverted(index: Any) -> str:
+    """OpenAlex's `abstract_inverted_index` ({word: [positions]}) back into its text."""
+    if not isinstance(index, dict):
+        return ""
+    at: dict[int, str] = {}
+    for word, places in index.items():
+        for i in places if isinstance(places, list) else ():
+            if isinstance(i, int) and 0 <= i < 100_000:
+                at[i] = str(word)
+    return " ".join(at[i] for i in sorted(at))
 
 
 def _json(body: bytes) -> Any:
@@ -108,7 +136,8 @@ def parse_arxiv(body: bytes) -> list[Record]:
         published = (entry.findtext(f"{ATOM}published") or "")[:4]
         names = [a.findtext(f"{ATOM}name") or "" for a in entry.findall(f"{ATOM}author")]
         out.append(record("arxiv", title, [surname(n) for n in names], int(published) if published.isdigit() else None,
-                          arxiv=m.group(1), doi=entry.findtext(f"{ARXIV}doi")))
+                          arxiv=m.group(1), doi=entry.findtext(f"{ARXIV}doi"),
+                          abstract=entry.findtext(f"{ATOM}summary") or ""))
     return out
 
 
@@ -142,7 +171,8 @@ def _crossref_item(item: Any) -> Record | None:
         return None
     people = item.get("author") or item.get("editor") or []  # an edited book has editors only
     authors = [p.get("family") or surname(p.get("name", "")) for p in people if isinstance(p, dict)]
-    return record("crossref", str(item["title"][0]), authors, _crossref_year(item), doi=item.get("DOI"), url=item.get("URL"))
+    return record("crossref", str(item["title"][0]), authors, _crossref_year(item), doi=item.get("DOI"), url=item.get("URL"),
+                  abstract=_jats(item.get("abstract")))
 
 
 def _crossref_message(body: bytes) -> dict[str, Any]:
@@ -189,7 +219,7 @@ def _openalex_work(work: Any) -> Record | None:
         arxiv = arxiv or (m.group(1) if m else None)
     return record("openalex", str(work.get("title") or work.get("display_name")), [surname(n) for n in names],
                   _year(work.get("publication_year")), arxiv=arxiv, doi=ids.get("doi") or work.get("doi"),
-                  url=ids.get("openalex") or work.get("id"))
+                  url=ids.get("openalex") or work.get("id"), abstract=inverted(work.get("abstract_inverted_index")))
 
 
 def parse_openalex_work(body: bytes) -> list[Record]:
@@ -221,7 +251,8 @@ def _s2_paper(paper: Any) -> Record | None:
     ext = paper.get("externalIds") or {}
     names = [a.get("name") or "" for a in paper.get("authors") or [] if isinstance(a, dict)]
     return record("semantic_scholar", str(paper["title"]), [surname(n) for n in names], _year(paper.get("year")),
-                  arxiv=ext.get("ArXiv"), doi=ext.get("DOI"), url=paper.get("url"))
+                  arxiv=ext.get("ArXiv"), doi=ext.get("DOI"), url=paper.get("url"),
+                  abstract=paper.get("abstract") if isinstance(paper.get("abstract"), str) else "")
 
 
 def parse_s2_paper(body: bytes) -> list[Record]:

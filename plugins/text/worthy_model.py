@@ -4,7 +4,7 @@ The named signals (`_worthy`) alone miss digit-free facts ("Vesuvius is a strato
 they were not tuned on; a linear model over the signals plus the sentence's words, trained on the
 labelled corpus in `tests/claims_corpus/`, finds them. Training is plain SGD in pure Python (a few
 hundred sentences: a second or two), deterministic, and reproduced by a test, so the shipped
-weights in `_worthy_weights.json` can always be traced to the corpus. `bench/train_claims.py`
+weights in `worthy_weights.json` can always be traced to the corpus. `bench/train_claims.py`
 retrains, cross-validates and writes them.
 """
 
@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-WEIGHTS = Path(__file__).with_name("_worthy_weights.json")
+WEIGHTS = Path(__file__).with_name("worthy_weights.json")
 EPOCHS, L2, RATE = 20, 0.003, 0.3
 CUT = 0.5  # the probability at which a sentence counts as a claim, chosen by cross-validation
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 
-from vaultkit_plugins.text.references import MARKERS
-from vaultkit_plugins.text.shape import META as _META
-from vaultkit_plugins.text.shape import LEAD_IN as _LEAD_IN
-from vaultkit_plugins.text.shape import is_fragment, is_review, names_only
+from .references import MARKERS
+from .shape import META as _META
+from .shape import LEAD_IN as _LEAD_IN
+from .shape import is_fragment, is_review, names_only
 
-from ._worthy_model import features, load, logit
+from .worthy_model import features, load, logit
 
 THRESHOLD = 2.0  # the score at which a sentence counts as a claim (the model's cut)
 
