@@ -10,6 +10,7 @@ httpx is imported inside functions, so a one-note CLI hook that stays offline ne
         redirect-loop       a redirect came back to a URL already in the chain
         too-many-redirects  the chain is longer than `max_redirects`
         invalid-url         not an http(s) URL, or a redirect's Location is unusable
+        too-large           the body (decompressed) is over the `limit` a caller set
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import random
 import socket
 import threading
 import time
+import zlib
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
 
 from vaultkit.config import NetConfig
@@ -28,7 +30,8 @@ from vaultkit.errors import VaultkitError
 if TYPE_CHECKING:
     import httpx
 
-NetErrorKind = Literal["blocked", "dns", "connect", "timeout", "redirect-loop", "too-many-redirects", "invalid-url"]
+NetErrorKind = Literal["blocked", "dns", "connect", "timeout", "redirect-loop", "too-many-redirects", "invalid-url",
+                       "too-large"]
 Guard = Callable[[str], tuple[bool, str]]
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -189,7 +192,8 @@ class HttpClient:
         return self.backoff * (2**attempt) * (0.5 + random.random() / 2)
 
     def _send(self, method: str, url: httpx.URL, host: str, read: bool, kw: Mapping[str, Any],
-              pace: Callable[[], None] | None = None) -> httpx.Response:
+              pace: Callable[[], None] | None = None, limit: int | None = None,
+              types: tuple[str, ...] | None = None) -> httpx.Response:
         """One hop, with retries; the body is read (or dropped) while the host's slot is held."""
         import httpx
 
@@ -207,7 +211,12 @@ class HttpClient:
                     redirect = response.status_code in REDIRECTS and "Location" in response.headers
                     # An empty HEAD body is read so the connection goes back to the pool.
                     if not again and (method == "HEAD" or (read and not redirect)):
-                        response.read()
+                        if types is not None and response.status_code == 200 and _mime(response) not in types:
+                            pass  # a type the caller cannot read: its body is never downloaded
+                        elif limit is None:
+                            response.read()
+                        else:
+                            _read_capped(response, limit)
                 except httpx.TimeoutException as exc:
                     if last:
                         raise NetError("timeout", str(url), f"timed out after {tries} tries", tries) from exc
@@ -230,13 +239,16 @@ class HttpClient:
 
     def request(
         self, method: str, url: str, *, read: bool = True, allow_private: bool | None = None,
-        pace: Callable[[], None] | None = None, **kw: Any
+        pace: Callable[[], None] | None = None, limit: int | None = None, types: tuple[str, ...] | None = None,
+        **kw: Any
     ) -> httpx.Response:
         """Send `method` to `url`, following redirects by hand (guard on every hop) and retrying transient failures.
 
         Returns the final response, closed (its `history` holds the redirect hops); 4xx/5xx are
         responses, not errors. With `read=False` the body is not downloaded. `pace` is called
-        before every try (a rate limiter's `wait`). Raises NetError.
+        before every try (a rate limiter's `wait`). `limit` caps the body in bytes after decoding
+        (so a gzip bomb stops there too: NetError "too-large"); with `types`, a 200 whose media type
+        is not one of them is answered without its body. Raises NetError.
         """
         import httpx
 
@@ -256,7 +268,7 @@ class HttpClient:
                 if why == "dns":
                     raise NetError("dns", str(target), "host does not resolve")
                 raise NetError("blocked", str(target), why)
-            response = self._send(method, target, host, read, kw, pace)
+            response = self._send(method, target, host, read, kw, pace, limit, types)
             location = response.headers.get("Location")
             if response.status_code not in REDIRECTS or location is None:
                 response.history = history
@@ -272,6 +284,44 @@ class HttpClient:
                 raise NetError("too-many-redirects", str(target), f"more than {self.max_redirects} redirects")
             if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
                 method, kw = "GET", {k: v for k, v in kw.items() if k not in ("content", "data", "json", "files")}
+
+
+def _mime(response: httpx.Response) -> str:
+    """The media type of a response, lowercase, without parameters ('' when none is given)."""
+    return response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+
+
+def _read_capped(response: httpx.Response, limit: int) -> None:
+    """Read the body, decoded, but never more than `limit` bytes of it: a declared length over the
+    limit is refused unread, and a stream (or a compressed body) that inflates past it is cut off."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit and "Content-Encoding" not in response.headers:
+        raise NetError("too-large", str(response.url), f"{int(declared):,} bytes, over the limit of {limit:,}")
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    chunks: list[bytes] = []
+    size = 0
+
+    def keep(data: bytes) -> None:
+        nonlocal size
+        size += len(data)
+        if size > limit:
+            raise NetError("too-large", str(response.url), f"over the limit of {limit:,} bytes")
+        chunks.append(data)
+
+    if encoding in ("gzip", "x-gzip", "deflate"):  # inflated here, never past the limit (httpx would inflate
+        inflate = zlib.decompressobj(32 + zlib.MAX_WBITS)  # a whole chunk at once); 32: gzip or zlib header
+        try:
+            for raw in response.iter_raw():
+                while raw:
+                    keep(inflate.decompress(raw, limit + 1 - size))
+                    raw = inflate.unconsumed_tail
+            keep(inflate.flush())
+        except zlib.error as exc:
+            raise NetError("connect", str(response.url), f"a broken {encoding} body: {exc}") from exc
+    else:
+        for chunk in response.iter_bytes():
+            keep(chunk)
+    response._content = b"".join(chunks)  # (what Response.read() sets: `.content` works as after a read)
 
 
 class Session:
