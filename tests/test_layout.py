@@ -12,7 +12,7 @@ from vaultkit.passes import ENTRY_POINT_GROUP
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = {"vaultkit": ROOT / "vaultkit", "vaultkit_plugins": ROOT / "plugins"}
-PASSES = ("citations", "claims", "duplicates", "stats", "summaries")
+PASSES = ("citations", "claims", "duplicates", "stats", "summaries", "support")
 MAX_LINES = 400
 
 

@@ -56,7 +56,7 @@ def task(finding: Finding, text: str) -> str:
     return f"- [ ] {' '.join(text.split())}\ue002{finding.key}\ue003"
 
 
-SECTIONS = ("summary", "problems", "claims", "duplicates", "", "outline")  # their order in an answer's callout
+SECTIONS = ("summary", "problems", "claims", "sources", "duplicates", "", "outline")  # their order in an answer's callout
 
 
 @dataclass(frozen=True, slots=True)
