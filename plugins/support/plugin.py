@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from vaultkit import Context, Display, Finding, Note, PassResult, Target, line_ref, task
 from vaultkit_plugins.text.claims import Claim, find_claims
@@ -13,8 +13,10 @@ from vaultkit_plugins.text.services import SERVICES
 from vaultkit_plugins.text.worthy import THRESHOLD
 
 from ._read import LIMIT, Text
-from ._sources import Source, sources
-from ._verdict import Verdict, judge
+
+if TYPE_CHECKING:  # (the rest is imported when a note has a cited claim: a hook on any other starts faster)
+    from ._sources import Source
+    from ._verdict import Verdict
 
 OPTIONS = {"llm": False, "max_bytes": LIMIT, "max_sources": 40}
 SEVERITY = {"support-found": "info", "figure-mismatch": "warning", "not-in-source": "warning",
@@ -45,6 +47,8 @@ class SupportPass:
             found = find_claims(note, target, threshold, ctx.lookups)
             cited = [c for c in found.claims if c.cover == "sentence"]
             if cited:
+                from ._sources import sources
+
                 cites = parse(note, target)
                 work += [(target, c, s) for c in cited if (s := sources(note, cites, found, c))]
         if not work:
@@ -141,6 +145,8 @@ def _judge_client(ctx: Context) -> Any:
 def _finding(claim: Claim, cited: list[Source], texts: dict[tuple[str, str], Text], client: Any) -> Finding | None:
     """One finding for a claim: the best verdict over its sources (support wins), or why none could be read;
     None when an offline run has not fetched its sources yet."""
+    from ._verdict import judge
+
     verdicts: list[tuple[Verdict, Source, str]] = []
     unread: list[tuple[Source, Text]] = []
     for s in cited:
