@@ -145,3 +145,21 @@ def test_a_model_quote_counts_only_when_it_is_in_the_source() -> None:
     assert quote_in("provide 4.2 GW of   capacity", text)
     assert not quote_in("provide 42 GW of capacity", text)
     assert not quote_in("   ", text)
+
+
+def test_abstracts_are_read_from_each_services_record() -> None:
+    import json as _json
+
+    from vaultkit_plugins.text.scholar_apis import inverted, parse_crossref_work, parse_s2_paper
+
+    assert inverted({"Scaling": [0], "laws": [1, 4], "for": [2], "models.": [5], "neural": [3]}) == \
+        "Scaling laws for neural laws models."
+    assert inverted(None) == "" and inverted({"x": "not a list"}) == ""
+    s2 = {"paperId": "x", "title": "Scaling Laws", "year": 2020, "authors": [{"name": "Jared Kaplan"}],
+          "externalIds": {"ArXiv": "2001.08361"}, "abstract": "We study empirical  scaling laws."}
+    assert parse_s2_paper(_json.dumps(s2).encode())[0]["abstract"] == "We study empirical scaling laws."
+    work = {"message": {"title": ["Curriculum learning"], "DOI": "10.1145/1553374.1553380", "author": [],
+                        "abstract": "<jats:title>Abstract</jats:title><jats:p>Humans and animals learn much "
+                                    "better when the examples are &amp; organized.</jats:p>"}}
+    assert parse_crossref_work(_json.dumps(work).encode())[0]["abstract"] == \
+        "Humans and animals learn much better when the examples are & organized."
