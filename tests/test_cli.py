@@ -1,4 +1,5 @@
-"""cli: exit codes (0 ok, 1 findings under --check, 2 usage/config), help, passes, python -m."""
+"""cli: exit codes (0 ok, 1 findings under --check, 2 usage/config, 4 a note the system would not let be
+written), help, passes, python -m."""
 
 from __future__ import annotations
 
@@ -330,3 +331,62 @@ def test_the_collector_stays_off_for_a_hook_and_comes_back_for_a_long_run(
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def _failing_replace(monkeypatch: pytest.MonkeyPatch, name: str, err: int) -> list[str]:
+    """os.replace fails with `err` for the note called `name` (a full disk, a read-only file system)."""
+    import errno as _errno  # noqa: F401  (the caller passes errno values)
+
+    real = os.replace
+    tried: list[str] = []
+
+    def replace(src: str, dst: str, *a: object, **kw: object) -> None:
+        if Path(dst).name == name:
+            tried.append(str(dst))
+            raise OSError(err, os.strerror(err))
+        real(src, dst, *a, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", replace)
+    return tried
+
+
+@pytest.mark.parametrize("err", [28, 30, 13])  # ENOSPC, EROFS, EACCES
+def test_a_note_the_system_will_not_let_be_written_exits_4_after_the_others(
+        tmp_path: Path, vk: VK, monkeypatch: pytest.MonkeyPatch, err: int) -> None:
+    root = tmp_path / "v"
+    for name in ("a.md", "b.md", "c.md"):
+        write_note(root, name, AI)
+    before = snapshot(root)
+    tried = _failing_replace(monkeypatch, "b.md", err)
+    code, out, errs = vk("run", root, "--offline")
+    assert code == 4, errs
+    assert tried and os.strerror(err) in errs and "could not be written" in errs
+    after = snapshot(root)
+    assert after["b.md"] == before["b.md"]  # left byte-identical
+    assert after["a.md"] != before["a.md"] and after["c.md"] != before["c.md"]  # the others were done
+    assert not [p for p in root.rglob("*") if p.name.endswith(".vaultkit-tmp")]
+    code, _, _ = vk("run", root, "--offline", "--check", "--fail-on", "info")
+    assert code == 4  # 4 wins over --check's 1: what failed is the system
+    monkeypatch.undo()
+    assert vk("run", root, "--offline")[0] == 0  # the cause gone, the next run writes it
+    _failing_replace(monkeypatch, "a.md", err)
+    code, _, errs = vk("clean", root)
+    assert code == 4 and "a.md" in errs
+    assert snapshot(root)["c.md"] == before["c.md"]  # cleaned all the same
+
+
+def test_undo_that_cannot_write_exits_4(tmp_path: Path, vk: VK, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "v"
+    write_note(root, "a.md", AI)
+    assert vk("run", root, "--offline")[0] == 0
+    _failing_replace(monkeypatch, "a.md", 28)
+    code, _, errs = vk("undo", root)
+    assert code == 4 and "No space left on device" in errs
+
+
+def test_a_note_skipped_for_its_content_keeps_exit_0_or_1(tmp_path: Path, vk: VK) -> None:
+    root = tmp_path / "v"
+    write_note(root, "a.md", AI)
+    (root / "bad.md").write_bytes(b"\xff\xfe not utf-8 \x80")
+    assert vk("run", root, "--offline")[0] == 0
+    assert vk("run", root, "--offline", "--check")[0] == 1

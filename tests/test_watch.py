@@ -407,3 +407,24 @@ def test_vault_passes_follow_saves_and_deletes_without_rereading_the_vault(daemo
     a.write_text(a.read_text(encoding="utf-8") + "Another line of mine.\n", encoding="utf-8")
     assert wait_for(lambda: "%%vaultkit:duplicates/duplicates%%" not in a.read_text(encoding="utf-8")), d.log
     assert "Another line of mine." in a.read_text(encoding="utf-8")
+
+
+def test_a_write_the_system_refuses_is_logged_and_the_daemon_goes_on(daemon: Callable[..., Daemon],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    real = os.replace
+
+    def replace(src: str, dst: str, *a: Any, **kw: Any) -> None:
+        if Path(dst).name == "full.md":
+            raise OSError(28, "No space left on device")
+        real(src, dst, *a, **kw)
+
+    monkeypatch.setattr(os, "replace", replace)
+    d = daemon()
+    (d.root / "full.md").write_text(ANSWER, encoding="utf-8")
+    assert wait_for(lambda: any(r.get("note") == "full.md" and r["action"] == "not written" for r in list(d.log)))
+    assert (d.root / "full.md").read_text(encoding="utf-8") == ANSWER
+    (d.root / "fine.md").write_text(ANSWER, encoding="utf-8")  # the daemon is still at work
+    d.settle("fine.md", 1)
+    assert _has_callout(d.root / "fine.md") and d.thread.is_alive()
+    entry = next(r for r in d.log if r.get("action") == "not written")
+    assert "No space left on device" in entry["why"]

@@ -14,7 +14,7 @@ import click
 
 from vaultkit.errors import ConfigError, VaultkitError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_UNWRITTEN = 0, 1, 2, 3, 4
 FEW_NOTES = 64  # a run over at most this many notes keeps the garbage collector off (see `main`)
 
 
@@ -83,7 +83,7 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
     from vaultkit.passes import discover, select
     from vaultkit.pipeline import RunOptions, Runner, files_for, iter_reports
     from vaultkit.report import as_json as report_json
-    from vaultkit.report import fails, human_summary, problems, text_lines
+    from vaultkit.report import fails, human_summary, problems, text_lines, unwritten
 
     if line is not None and len(files) != 1:
         raise ConfigError("--line needs exactly one --file: the note the cursor is in")
@@ -142,6 +142,11 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
     if mode == "clean" and ticks:
         click.echo(f"vaultkit: the callouts taken out held {ticks} dismissed finding{'s' if ticks != 1 else ''}"
                    f"{'' if dry_run or diff else ' — `vaultkit undo` puts them back'}", err=True)
+    failed = unwritten(reports)
+    if failed:  # (after every other note was done: the system, not the notes, is what failed)
+        click.echo(f"vaultkit: {failed} note{'s' if failed != 1 else ''} could not be written (see above) — exit 4",
+                   err=True)
+        return EXIT_UNWRITTEN
     if check and fails(reports, fail_on):
         return EXIT_FINDINGS
     return EXIT_OK
@@ -317,6 +322,8 @@ def undo(vault: str | None, listing: bool) -> int:
             click.echo(f"{r.path}: not restored: {r.reason}", err=True)
     restored = sum(r.restored for r in done)
     click.echo(f"vaultkit: undid run {run}: {restored} notes restored, {len(done) - restored} left as they are", err=True)
+    if any(r.system for r in done):
+        return EXIT_UNWRITTEN
     return EXIT_OK if restored == len(done) else EXIT_FINDINGS
 
 

@@ -23,6 +23,7 @@ class Restored:
     path: str
     restored: bool
     reason: str = ""  # why it was left alone
+    system: bool = False  # it could not be written (disk full, permission, read-only): not a person's edit
 
 
 def undo_last(vault: Path, cache: Cache) -> tuple[int | None, list[Restored]]:
@@ -49,7 +50,7 @@ def undo_last(vault: Path, cache: Cache) -> tuple[int | None, list[Restored]]:
         try:
             replace_note(path, current, before)
         except NoteError as exc:
-            out.append(Restored(rel, False, str(exc)))
+            out.append(Restored(rel, False, str(exc), system=True))
             continue
         out.append(Restored(rel, True))
     cache.forget_run(run)

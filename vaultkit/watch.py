@@ -274,6 +274,10 @@ def _process(runner: Runner, options: RunOptions, root: Path, rel: str, schedule
             _remember(schedule, root, r)
             log({"note": r.path, "action": "written", "passes": passes, "ms": ms,
                  **({"why": "online results"} if expect is not None else {})})
+        elif r.unwritten and "changed while vaultkit worked" not in r.error:
+            # The system would not take the write (a full disk, no permission): say so, and keep watching.
+            log({"note": r.path, "action": "not written", "why": r.error, "passes": passes, "ms": ms})
+            return None
         elif r.status != "ok":
             # The person saved while vaultkit worked: their text won; the save's event brings it back.
             log({"note": r.path, "action": "skipped", "why": r.error, "passes": passes, "ms": ms})

@@ -352,7 +352,7 @@ class Runner:
             try:
                 report.written = replace_note(nf.path, raw, new)
             except NoteError as exc:
-                report.status, report.error = "error", str(exc)
+                report.status, report.error, report.unwritten = "error", str(exc), True
             if report.written and self.run_id is not None:
                 self._keep_for_undo(nf.rel, raw, new)
         return report
