@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -170,3 +171,39 @@ def test_an_internal_error_is_exit_3_not_1(tmp_path: Path, vk: VK, monkeypatch: 
     write_note(root, "a.md", AI)
     code, _, err = vk("run", root)
     assert code == 3 and "internal error" in err and "kaboom" in err
+
+
+def _debris(root: Path, name: str, age: float) -> Path:
+    path = root / name
+    path.write_bytes(b"half a note")
+    then = time.time() - age
+    os.utime(path, (then, then))
+    return path
+
+
+def test_a_run_removes_the_temp_files_a_killed_run_left_and_nothing_else(tmp_path: Path, vk: VK) -> None:
+    root = tmp_path / "v"
+    write_note(root, "sub/a.md", "> [!ai]+ AI\n> An answer.\n")
+    stale = _debris(root / "sub", ".a.md.k2x9q0ab.vaultkit-tmp", 3600)
+    fresh = _debris(root / "sub", ".a.md.zz81ty7c.vaultkit-tmp", 1)  # another run's write, in flight
+    other = _debris(root, ".notes.tmp", 3600)  # not vaultkit's
+    lookalike = _debris(root, ".vaultkit-tmp", 3600)
+    code, _, err = vk("run", root, "--offline")
+    assert code == 0, err
+    assert not stale.exists() and "removed 1 temp file" in err
+    assert fresh.exists() and other.exists() and lookalike.exists()
+    assert vk("run", root, "--offline", "--dry-run")[0] == 0  # (a dry run writes nothing, removes nothing)
+
+
+def test_no_temp_file_is_removed_while_a_daemon_holds_the_vault(tmp_path: Path, vk: VK) -> None:
+    from vaultkit.cache import cache_path
+    from vaultkit.lock import VaultLock
+
+    root = tmp_path / "v"
+    write_note(root, "a.md", "> [!ai]+ AI\n> An answer.\n")
+    stale = _debris(root, ".a.md.k2x9q0ab.vaultkit-tmp", 3600)
+    with VaultLock(cache_path(root).with_suffix(".lock"), root):
+        code, _, err = vk("run", root, "--offline")
+    assert code == 0 and stale.exists() and "removed" not in err
+    vk("run", root, "--offline")
+    assert not stale.exists()

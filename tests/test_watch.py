@@ -428,3 +428,17 @@ def test_a_write_the_system_refuses_is_logged_and_the_daemon_goes_on(daemon: Cal
     assert _has_callout(d.root / "fine.md") and d.thread.is_alive()
     entry = next(r for r in d.log if r.get("action") == "not written")
     assert "No space left on device" in entry["why"]
+
+
+def test_the_daemon_removes_temp_files_a_killed_run_left_when_it_starts(tmp_path: Path,
+                                                                          daemon: Callable[..., Daemon]) -> None:
+    root = tmp_path / "vault"
+    root.mkdir()
+    stale = root / ".n.md.q8w7e6r5.vaultkit-tmp"
+    stale.write_bytes(b"half")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    mine = root / ".n.md.swp"
+    mine.write_bytes(b"vim's")
+    d = daemon()
+    assert not stale.exists() and mine.exists()
+    assert any(r.get("action") == "removed" and r.get("note") == stale.name for r in d.log)

@@ -104,7 +104,9 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
         if options.writes and not no_cache:
             runner.journal = cache if cache.db is not None else Cache(cache_path(root))
             runner.run_id = runner.journal.begin_run(_command(mode, only, skip, files))
-        notes = files_for(root, config, options)
+        debris: list[Path] = []
+        notes = files_for(root, config, options, debris)
+        swept = _sweep(root, debris) if debris and options.writes else 0
         if len(notes) > FEW_NOTES:
             collect_garbage()
         progress = Progress(len(notes))
@@ -119,6 +121,9 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
                 runner.journal.close()
         cache.close()
     seconds = time.monotonic() - started
+    if swept:
+        click.echo(f"vaultkit: removed {swept} temp file{'s' if swept != 1 else ''} an interrupted run left in the vault",
+                   err=True)
     if as_json or output == "json":
         click.echo(json.dumps(report_json(root, reports), ensure_ascii=False, indent=None))
     elif output == "text":
@@ -150,6 +155,21 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
     if check and fails(reports, fail_on):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _sweep(root: Path, debris: list[Path]) -> int:
+    """Remove the temp files a killed run left, only while no `vaultkit watch` holds the vault (a
+    concurrent run's own temp files are milliseconds old, and `remove_stale` keeps young ones)."""
+    from vaultkit.cache import cache_path
+    from vaultkit.lock import LockedError, VaultLock
+    from vaultkit.write import remove_stale
+
+    lock = VaultLock(cache_path(root).with_suffix(".lock"), root)
+    try:
+        with lock:
+            return len(remove_stale(debris))
+    except (LockedError, OSError):
+        return 0
 
 
 class _Line(click.ParamType):

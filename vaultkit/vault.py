@@ -31,6 +31,9 @@ class NoteFile:
     skip: str = ""  # a reason not to process it (only for notes named with --file)
 
 
+TEMP_SUFFIX = ".vaultkit-tmp"  # what the writer's temp files end with (`write.replace_note`)
+
+
 def printable(name: str) -> str:
     """A file name that was not valid UTF-8 (kept by Python as surrogates), shown with \\x escapes."""
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
@@ -67,12 +70,13 @@ def is_excluded(rel: str, patterns: Iterable[str]) -> bool:
     return False
 
 
-def scan(root: Path, exclude: Iterable[str] = ()) -> Iterator[NoteFile]:
+def scan(root: Path, exclude: Iterable[str] = (), debris: list[Path] | None = None) -> Iterator[NoteFile]:
     """Yield the vault's `*.md` notes in a stable order, skipping what is not a note.
 
     Dot-folders (.obsidian, .trash, .git, …) and dot-files are skipped, as are
     sync-conflict copies and `exclude` globs. Symlinks are followed only when
-    they resolve inside the vault, and each real folder is walked once.
+    they resolve inside the vault, and each real folder is walked once. `debris`
+    collects vaultkit's own temp files met on the way (`.NOTE.xxxxxxxx.vaultkit-tmp`).
     """
     patterns = tuple(exclude)
     real_root = root.resolve()
@@ -95,6 +99,8 @@ def scan(root: Path, exclude: Iterable[str] = ()) -> Iterator[NoteFile]:
         for entry in entries:
             name = entry.name
             if name.startswith("."):
+                if debris is not None and name.endswith(TEMP_SUFFIX) and entry.is_file(follow_symlinks=False):
+                    debris.append(Path(entry.path))
                 continue
             child_rel = f"{rel}/{printable(name)}" if rel else printable(name)
             if patterns and is_excluded(child_rel, patterns):

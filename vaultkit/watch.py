@@ -29,6 +29,7 @@ from watchdog.events import FileSystemEventHandler  # (this module is loaded onl
 from vaultkit.cache import Cache, cache_path
 from vaultkit.config import Config
 from vaultkit.lock import VaultLock
+from vaultkit.write import remove_stale
 from vaultkit.passes import Registered
 from vaultkit.pipeline import RunOptions, Runner, files_for, iter_reports
 from vaultkit.report import NoteReport
@@ -161,7 +162,12 @@ def watch(root: Path, config: Config, passes: Sequence[Registered], options: Run
         schedule = Schedule(quiet, config.vaultkit.exclude)
         try:
             started = time.monotonic()
-            reports = iter_reports(runner, files_for(root, config, options))
+            debris: list[Path] = []
+            notes = files_for(root, config, options, debris)
+            for path in remove_stale(debris):  # (under the daemon's own lock: no other vaultkit writes here)
+                log({"note": path.relative_to(root).as_posix(), "action": "removed",
+                     "why": "a temp file an interrupted run left"})
+            reports = iter_reports(runner, notes)
             written = [r for r in reports if r.written]
             for r in written:
                 _remember(schedule, root, r)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 from vaultkit.errors import WriteError
+from vaultkit.vault import TEMP_SUFFIX
+
+STALE_AFTER = 600.0  # seconds: a temp file lives milliseconds; one this old was left by a killed run
 
 
 class NoteChanged(WriteError):
@@ -35,7 +40,7 @@ def replace_note(path: Path, expected: bytes, new: bytes) -> bool:
         raise WriteError(f"cannot stat the note — {exc.strerror or exc}") from exc
     folder = path.parent
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".vaultkit-tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=folder)
     except OSError as exc:
         raise WriteError(f"cannot write in {folder} — {exc.strerror or exc}") from exc
     try:
@@ -67,3 +72,23 @@ def replace_note(path: Path, expected: bytes, new: bytes) -> bool:
                 pass
     return True
 
+
+
+_TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
+
+
+def remove_stale(paths: list[Path], now: float | None = None) -> list[Path]:
+    """Delete the temp files a killed run left (`.NOTE.xxxxxxxx.vaultkit-tmp`, older than STALE_AFTER);
+    the caller holds the vault's lock, so no other vaultkit is writing. Returns what was removed."""
+    now = time.time() if now is None else now
+    removed = []
+    for path in paths:
+        try:
+            st = os.lstat(path)
+            if not _TEMP_NAME.match(path.name) or not stat.S_ISREG(st.st_mode) or now - st.st_mtime < STALE_AFTER:
+                continue
+            os.unlink(path)
+            removed.append(path)
+        except OSError:
+            continue
+    return removed

@@ -19,10 +19,11 @@ from .sweep import run_all
 from .vault_steps import with_vault_steps
 
 
-def files_for(vault: Path, config: Config, options: RunOptions) -> list[NoteFile]:
-    """The notes a run covers: --file paths, or the whole vault scan."""
+def files_for(vault: Path, config: Config, options: RunOptions, debris: list[Path] | None = None) -> list[NoteFile]:
+    """The notes a run covers: --file paths, or the whole vault scan (which collects vaultkit's own
+    temp files into `debris`, when given)."""
     if not options.files:
-        return list(scan(vault, config.vaultkit.exclude))
+        return list(scan(vault, config.vaultkit.exclude, debris))
     out = []
     root = vault.resolve()
     for f in options.files:
