@@ -207,3 +207,32 @@ def test_no_temp_file_is_removed_while_a_daemon_holds_the_vault(tmp_path: Path, 
     assert code == 0 and stale.exists() and "removed" not in err
     vk("run", root, "--offline")
     assert not stale.exists()
+
+
+def test_a_hard_linked_note_is_skipped_with_a_message_and_its_links_kept(tmp_path: Path, vk: VK) -> None:
+    root = tmp_path / "v"
+    write_note(root, "a.md", "> [!ai]+ AI\n> An answer.\n")
+    write_note(root, "b.md", "> [!ai]+ AI\n> Another answer.\n")
+    elsewhere = tmp_path / "elsewhere.md"
+    os.link(root / "a.md", elsewhere)
+    before = (root / "a.md").read_bytes()
+    code, doc, err = run_json(vk, "run", root, "--offline")
+    assert code == 0, err
+    a = by_path(doc)["a.md"]
+    assert a["status"] == "skipped" and "2 hard links" in a["error"] and "a.md: has 2 hard links" in err
+    assert (root / "a.md").read_bytes() == before == elsewhere.read_bytes()
+    assert os.stat(root / "a.md").st_ino == os.stat(elsewhere).st_ino  # still one file
+    assert by_path(doc)["b.md"]["written"]
+    assert vk("run", root, "--offline", "--check")[0] == 0  # a skip, like a note over max_bytes: not a failure
+
+
+def test_the_writer_refuses_to_break_a_hard_link(tmp_path: Path) -> None:
+    from vaultkit.errors import WriteError
+    from vaultkit.write import replace_note
+
+    note = tmp_path / "a.md"
+    note.write_bytes(b"old")
+    os.link(note, tmp_path / "b.md")
+    with pytest.raises(WriteError, match="hard links"):
+        replace_note(note, b"old", b"new")
+    assert (tmp_path / "b.md").read_bytes() == b"old" == note.read_bytes()

@@ -38,6 +38,8 @@ def replace_note(path: Path, expected: bytes, new: bytes) -> bool:
         st = os.stat(path)
     except OSError as exc:
         raise WriteError(f"cannot stat the note — {exc.strerror or exc}") from exc
+    if st.st_nlink > 1:  # a rename would give this name a new file and leave the other links on the old one
+        raise WriteError(f"it has {st.st_nlink} hard links, which replacing it would break; nothing was written")
     folder = path.parent
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=folder)

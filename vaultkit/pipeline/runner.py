@@ -152,6 +152,11 @@ class Runner:
             return report, None, None
         try:
             st = os.stat(nf.path)
+            if st.st_nlink > 1 and self.options.writes:
+                report.status, report.error = "skipped", (
+                    f"has {st.st_nlink} hard links — replacing it would leave the others behind, so vaultkit "
+                    "leaves it as it is (make it one file, or a symlink, to include it)")
+                return report, None, st
             if st.st_size > self.config.vaultkit.max_bytes:
                 report.status, report.error = "skipped", (
                     f"larger than max_bytes ({st.st_size} > {self.config.vaultkit.max_bytes} bytes) — "
