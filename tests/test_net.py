@@ -180,3 +180,89 @@ def test_importing_vaultkit_net_does_not_import_httpx() -> None:
     code = "import sys, vaultkit.net; print('httpx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+# --- DNS rebinding: the address checked is the address connected to -----------------------------
+
+
+def _scripted(answers: dict[str, list[list[str]]]) -> Callable[[str, int], list[str]]:
+    """A resolver that gives each name its answers in turn (the last one repeated)."""
+    calls: dict[str, int] = {}
+
+    def resolve(host: str, port: int) -> list[str]:
+        n = calls.get(host, 0)
+        calls[host] = n + 1
+        given = answers.get(host)
+        if not given:
+            raise socket.gaierror(socket.EAI_NONAME, host)
+        return given[min(n, len(given) - 1)]
+
+    return resolve
+
+
+def test_a_name_that_rebinds_to_loopback_gets_no_connection(make_client: Callable[..., Any]) -> None:
+    with LinkServer() as srv:
+        url = f"http://rebind.vaultkit-test.net:{srv.port}/ok"
+        resolve = _scripted({"rebind.vaultkit-test.net": [["93.184.216.34"], ["127.0.0.1"]]})
+        client = make_client(allow_private=False, resolver=resolve)
+        with pytest.raises(NetError) as caught:
+            client.request("GET", url)
+        assert caught.value.kind == "blocked" and "loopback address 127.0.0.1" in caught.value.detail
+        assert srv.requests == []
+
+
+def test_a_second_connection_to_a_rebinding_name_is_vetted_anew(make_client: Callable[..., Any]) -> None:
+    with LinkServer() as srv:
+        srv_port = srv.port
+        resolve = _scripted({"rebind.vaultkit-test.net": [["93.184.216.34"], ["127.0.0.2"]]})
+        # the first hop, 127.0.0.1, is allowed by the test's guard; the second must be checked anew
+        client = make_client(allow_private=False, resolver=resolve,
+                             guard=lambda h: (True, "") if h == "127.0.0.1" else host_allowed(h, False, resolve))
+        first = client.request("GET", f"http://127.0.0.1:{srv_port}/ok")
+        assert first.status_code == 200
+        with pytest.raises(NetError) as caught:
+            client.request("GET", f"http://rebind.vaultkit-test.net:{srv_port}/ok")
+        assert caught.value.kind == "blocked"
+        assert srv.requests == [("GET", "/ok")]
+
+
+def test_a_real_dns_server_that_rebinds(make_client: Callable[..., Any]) -> None:
+    from dnsserver import DnsServer
+
+    with LinkServer() as srv, DnsServer({"rebind.vaultkit-test.net": ["93.184.216.34", "127.0.0.1"],
+                                         "ok.vaultkit-test.net": ["127.0.0.1"]}) as dns:
+        client = make_client(allow_private=False, resolver=dns.resolver())
+        with pytest.raises(NetError) as caught:
+            client.request("GET", f"http://rebind.vaultkit-test.net:{srv.port}/ok")
+        assert caught.value.kind == "blocked"
+        assert dns.asked == ["rebind.vaultkit-test.net", "rebind.vaultkit-test.net"]  # once to vet, once to connect
+        assert srv.requests == []
+        allowed = make_client(allow_private=True, resolver=dns.resolver())  # the config's own choice
+        assert allowed.request("GET", f"http://ok.vaultkit-test.net:{srv.port}/ok").status_code == 200
+        assert srv.requests == [("GET", "/ok")]
+
+
+@pytest.mark.parametrize("host", ["[::1]", "[::ffff:127.0.0.1]", "0.0.0.0", "2130706433", "127.1", "localhost.",
+                                  "localhost"])
+def test_literal_and_local_forms_never_connect_by_default(make_client: Callable[..., Any], host: str) -> None:
+    with LinkServer() as srv:
+        client = make_client(allow_private=False)
+        with pytest.raises(NetError) as caught:
+            client.request("GET", f"http://{host}:{srv.port}/ok")
+        assert caught.value.kind in ("blocked", "dns")
+        assert srv.requests == []
+
+
+def test_a_redirect_hop_to_a_rebinding_name_is_vetted_at_connect_time(make_client: Callable[..., Any]) -> None:
+    from sourceserver import SourceServer
+
+    with SourceServer() as srv:
+        srv.route("/hop", 302, {"Location": f"http://rebind.vaultkit-test.net:{srv.port}/secret"})
+        srv.page("/secret", "<p>the router's admin page</p>")
+        resolve = _scripted({"rebind.vaultkit-test.net": [["93.184.216.34"], ["127.0.0.1"]]})
+        client = make_client(allow_private=False, resolver=resolve,
+                             guard=lambda h: (True, "") if h == "127.0.0.1" else host_allowed(h, False, resolve))
+        with pytest.raises(NetError) as caught:
+            client.request("GET", srv.url("/hop"))
+        assert caught.value.kind == "blocked"
+        assert srv.requests == [("GET", "/hop")]  # the hop's target was never reached

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import email.utils
 import ipaddress
+import os
 import random
 import socket
 import threading
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 NetErrorKind = Literal["blocked", "dns", "connect", "timeout", "redirect-loop", "too-many-redirects", "invalid-url",
                        "too-large"]
 Guard = Callable[[str], tuple[bool, str]]
+Resolver = Callable[[str, int], list[str]]  # (host, port) -> the addresses to try, as IP strings
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_RETRY_AFTER = 60.0  # the issue's cap on how long one Retry-After may hold us
@@ -69,7 +71,35 @@ def _address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
     return "" if ip.is_global else f"non-public address {ip}"  # e.g. 100.64/10 carrier-grade NAT
 
 
-def host_allowed(host: str, allow_private: bool) -> tuple[bool, str]:
+def system_resolver(host: str, port: int) -> list[str]:
+    """The operating system's answer (getaddrinfo, which also reads odd IPv4 literals: "2130706433",
+    "0x7f.1"), in its order, each address once; raises socket.gaierror when the name does not resolve."""
+    out: list[str] = []
+    for info in socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM):
+        address = str(info[4][0]).split("%", 1)[0]  # (an IPv6 zone id is not part of the address)
+        if address not in out:
+            out.append(address)
+    return out
+
+
+def resolve(resolver: Resolver, host: str, port: int) -> list[str]:
+    """A literal IP address as it is; any other host through the resolver."""
+    name = host.strip("[]")
+    try:
+        return [str(ipaddress.ip_address(name.split("%", 1)[0]))]
+    except ValueError:
+        return resolver(name, port)
+
+
+def address_problem(address: str) -> str:
+    """Why vaultkit must not connect to this IP address ('' when it is public)."""
+    try:
+        return _address_problem(ipaddress.ip_address(address))
+    except ValueError:
+        return f"not an IP address: {address!r}"
+
+
+def host_allowed(host: str, allow_private: bool, resolver: Resolver | None = None) -> tuple[bool, str]:
     """May vaultkit fetch from `host`? (False, "dns") when it does not resolve, (False, why) when blocked.
 
     Every address the name resolves to is checked, since the connection may use any of them.
@@ -81,17 +111,55 @@ def host_allowed(host: str, allow_private: bool) -> tuple[bool, str]:
     if name.rstrip(".").lower().rsplit(".", 1)[-1] == "localhost":  # RFC 6761 §6.3: always loopback
         return (True, "") if allow_private else (False, f"loopback address ({name})")
     try:
-        infos = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
+        addresses = resolve(resolver or system_resolver, name, 0)
+    except (OSError, UnicodeError):
         return False, "dns"
     if allow_private:
         return True, ""
-    for info in infos:
-        address = str(info[4][0]).split("%", 1)[0]  # drop an IPv6 zone id
-        problem = _address_problem(ipaddress.ip_address(address))
+    for address in addresses:
+        problem = address_problem(address)
         if problem:
             return False, problem
     return True, ""
+
+
+def pinned_backend(vet: Callable[[str, str], str], resolver: Resolver) -> Any:
+    """An httpcore network backend that resolves a host once per connection attempt, refuses the
+    connection unless `vet(host, address)` passes every address it got, and connects to exactly those
+    addresses: a name that answers a public address to the guard and 127.0.0.1 to the connection (DNS
+    rebinding) gets no connection. TLS still verifies the certificate for the host name: httpcore
+    sends the origin's name as SNI, and the Host header is the URL's."""
+    import httpcore
+
+    class PinnedBackend(httpcore.SyncBackend):
+        def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                        socket_options: Any = None) -> Any:
+            try:
+                addresses = resolve(resolver, host, port)
+            except (OSError, UnicodeError) as exc:
+                raise httpcore.ConnectError(f"{host} does not resolve: {exc}") from exc
+            for address in addresses:
+                problem = vet(host, address)
+                if problem:
+                    raise httpcore.ConnectError(f"{BLOCKED}{problem} (for {host})")
+            last: Exception = httpcore.ConnectError(f"{host} resolves to no address")
+            for address in addresses:
+                try:
+                    return super().connect_tcp(address, port, timeout, local_address, socket_options)
+                except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                    last = exc
+            raise last
+
+    return PinnedBackend()
+
+
+def _proxied() -> bool:
+    """Is an HTTP proxy configured in the environment (what httpx would use)?"""
+    return any(os.environ.get(name) for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+                                                  "http_proxy", "https_proxy", "all_proxy"))
+
+
+BLOCKED = "vaultkit blocked the connection: "  # how the backend's refusal reads in an httpx error
 
 
 def retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -129,6 +197,7 @@ class HttpClient:
         sleep: Callable[[float], None] = time.sleep,
         guard: Guard | None = None,
         transport: Any = None,
+        resolver: Resolver | None = None,
     ) -> None:
         import httpx
 
@@ -139,6 +208,8 @@ class HttpClient:
         self.max_redirects = max_redirects
         self.sleep = sleep
         self._guard = guard
+        self._resolver = resolver or system_resolver
+        self._private_hosts: set[str] = set()  # hosts a caller allowed private addresses for (the [llm] server)
         self._lock = threading.Lock()
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
         self._allowed: dict[tuple[str, bool], tuple[bool, str]] = {}
@@ -148,8 +219,25 @@ class HttpClient:
             timeout=config.timeout,
             follow_redirects=False,  # we follow them ourselves so the guard sees every hop
             limits=httpx.Limits(max_connections=max_total, max_keepalive_connections=max_total),
-            transport=transport,
+            # (behind an HTTP proxy the proxy resolves names and connects: httpx's own transport, which
+            # honours the *_PROXY variables, with the guard on every hop as before)
+            transport=transport or (None if _proxied() else self._pinned_transport(httpx, max_total)),
         )
+
+    def _pinned_transport(self, httpx: Any, max_total: int) -> Any:
+        """httpx's transport with the pinned network backend in its connection pool."""
+        transport = httpx.HTTPTransport(limits=httpx.Limits(max_connections=max_total, max_keepalive_connections=max_total))
+        transport._pool._network_backend = pinned_backend(self._vet, self._resolver)  # (httpx has no argument for it)
+        return transport
+
+    def _vet(self, host: str, address: str) -> str:
+        """Why the connection to `address` (for `host`) must not be made, or ''."""
+        if self._guard is not None and host.strip("[]") == address:  # an injected guard decides literal hosts;
+            ok, why = self._guard(host)  # a name's addresses are always checked (a guard cannot rebind)
+            return "" if ok else why
+        with self._lock:
+            private_ok = self.config.allow_private or host.lower().strip("[]") in self._private_hosts
+        return "" if private_ok else address_problem(address)
 
     def __enter__(self) -> HttpClient:
         return self
@@ -170,7 +258,7 @@ class HttpClient:
         with self._lock:
             known = self._allowed.get(key)
         if known is None:
-            known = host_allowed(host, policy)
+            known = host_allowed(host, policy, self._resolver)
             with self._lock:
                 self._allowed[key] = known
         return known
@@ -224,6 +312,8 @@ class HttpClient:
                     if last:  # a reset mid-request is often transient
                         raise NetError("connect", str(url), f"connection reset after {tries} tries", tries) from exc
                 except httpx.TransportError as exc:
+                    if str(exc).startswith(BLOCKED):  # the address the name gave at connect time is private
+                        raise NetError("blocked", str(url), str(exc)[len(BLOCKED):]) from exc
                     # Refused or unreachable: retrying only slows an offline run down.
                     raise NetError("connect", str(url), f"connection failed: {exc}" if str(exc) else "connection failed") from exc
                 else:
@@ -264,6 +354,9 @@ class HttpClient:
             seen.add(str(target))
             host = target.raw_host.decode("ascii")
             ok, why = self.allowed(host, allow_private)
+            if ok and allow_private:
+                with self._lock:
+                    self._private_hosts.add(host.lower().strip("[]"))
             if not ok:
                 if why == "dns":
                     raise NetError("dns", str(target), "host does not resolve")
