@@ -13,39 +13,10 @@ from typing import Any, Sequence
 import click
 
 from vaultkit.errors import ConfigError, VaultkitError
+from vaultkit.progress import Progress
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_UNWRITTEN = 0, 1, 2, 3, 4
 FEW_NOTES = 64  # a run over at most this many notes keeps the garbage collector off (see `main`)
-
-
-class Progress:
-    """A progress line on stderr, only on a terminal and only once a run passes ~1 s."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.done = 0
-        self.start = time.monotonic()
-        self.last = 0.0
-        self.shown = False
-        self.enabled = sys.stderr.isatty() and total > 1
-
-    def __call__(self, _report: Any) -> None:
-        self.done += 1
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self.start < 1.0 or (now - self.last < 0.1 and self.done < self.total):
-            return
-        self.last = now
-        self.shown = True
-        width = 30
-        filled = int(width * self.done / max(self.total, 1))
-        click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} notes", err=True, nl=False)
-
-    def close(self) -> None:
-        """Clear the progress line before the summary."""
-        if self.shown:
-            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
 
 
 def _vault_path(vault: str | None, files: Sequence[str]) -> Path:
@@ -77,13 +48,14 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
              files: Sequence[str] = (), dry_run: bool = False, diff: bool = False, as_json: bool = False,
              offline: bool = False, check: bool = False, fail_on: str = "error", jobs: int = 1,
              config_path: str | None = None, no_cache: bool = False, output: str | None = None,
-             line: int | None = None, show_dismissed: bool = False) -> int:
+             line: int | None = None, show_dismissed: bool = False, recheck: bool = False) -> int:
     from vaultkit.cache import Cache, cache_path
     from vaultkit.config import load_config
     from vaultkit.passes import discover, select
     from vaultkit.pipeline import RunOptions, Runner, files_for, iter_reports
     from vaultkit.report import as_json as report_json
     from vaultkit.report import fails, human_summary, problems, text_lines, unwritten
+    from vaultkit.write import sweep
 
     if line is not None and len(files) != 1:
         raise ConfigError("--line needs exactly one --file: the note the cursor is in")
@@ -96,7 +68,9 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
     chosen = select(installed, only, skip, config) if mode == "run" else []
     if jobs == 0:
         jobs = min(os.cpu_count() or 1, 8)
-    options = RunOptions(mode, dry_run, diff, offline, tuple(Path(f) for f in files), jobs, not no_cache, line)
+    if recheck and offline:
+        raise ConfigError("--recheck asks the network again: it cannot be used with --offline")
+    options = RunOptions(mode, dry_run, diff, offline, tuple(Path(f) for f in files), jobs, not no_cache, line, recheck)
     cache = Cache(None if no_cache or mode == "clean" else cache_path(root))
     started = time.monotonic()
     try:
@@ -106,7 +80,7 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
             runner.run_id = runner.journal.begin_run(_command(mode, only, skip, files))
         debris: list[Path] = []
         notes = files_for(root, config, options, debris)
-        swept = _sweep(root, debris) if debris and options.writes else 0
+        swept = sweep(root, debris) if debris and options.writes else 0
         if len(notes) > FEW_NOTES:
             collect_garbage()
         progress = Progress(len(notes))
@@ -157,21 +131,6 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
     return EXIT_OK
 
 
-def _sweep(root: Path, debris: list[Path]) -> int:
-    """Remove the temp files a killed run left, only while no `vaultkit watch` holds the vault (a
-    concurrent run's own temp files are milliseconds old, and `remove_stale` keeps young ones)."""
-    from vaultkit.cache import cache_path
-    from vaultkit.lock import LockedError, VaultLock
-    from vaultkit.write import remove_stale
-
-    lock = VaultLock(cache_path(root).with_suffix(".lock"), root)
-    try:
-        with lock:
-            return len(remove_stale(debris))
-    except (LockedError, OSError):
-        return 0
-
-
 class _Line(click.ParamType):
     """A 1-based line number, also given as `LINE:COLUMN` (what editors' caret variables hold)."""
 
@@ -218,6 +177,8 @@ def cli() -> None:
               help="Worker processes; 0 uses every CPU for vault-wide runs.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file instead of VAULT/.vaultkit.toml.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option("--recheck", is_flag=True, help="Take every note up again and ask the network anew (links, "
+              "papers, sources), whatever the cache holds.")
 @click.option("--show-dismissed", is_flag=True, help="List the findings a person dismissed (ticked off in "
               "vaultkit's callouts) on stdout, one `path:line: dismissed [pass] message` each.")
 def run(vault: str | None, **kwargs: Any) -> int:

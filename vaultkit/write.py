@@ -94,3 +94,16 @@ def remove_stale(paths: list[Path], now: float | None = None) -> list[Path]:
         except OSError:
             continue
     return removed
+
+
+def sweep(root: Path, debris: list[Path]) -> int:
+    """Remove the temp files a killed run left, only while no `vaultkit watch` holds the vault (a
+    concurrent run's own temp files are milliseconds old, and `remove_stale` keeps young ones)."""
+    from vaultkit.cache import cache_path
+    from vaultkit.lock import LockedError, VaultLock
+
+    try:
+        with VaultLock(cache_path(root).with_suffix(".lock"), root):
+            return len(remove_stale(debris))
+    except (LockedError, OSError):
+        return 0
