@@ -390,3 +390,31 @@ def test_a_note_skipped_for_its_content_keeps_exit_0_or_1(tmp_path: Path, vk: VK
     (root / "bad.md").write_bytes(b"\xff\xfe not utf-8 \x80")
     assert vk("run", root, "--offline")[0] == 0
     assert vk("run", root, "--offline", "--check")[0] == 1
+
+
+def test_a_note_that_vanishes_before_its_write_exits_4_and_one_a_person_saved_does_not(
+        tmp_path: Path, vk: VK, monkeypatch: pytest.MonkeyPatch) -> None:
+    import vaultkit.write as write
+
+    root = tmp_path / "v"
+    write_note(root, "gone.md", AI)
+    write_note(root, "saved.md", AI)
+    real = write.replace_note
+    meddle = {"saved.md"}
+
+    def meanwhile(path: Path, expected: bytes, new: bytes) -> bool:
+        if path.name in meddle and path.name == "gone.md":
+            path.unlink()  # deleted (or moved away by a sync client) while vaultkit worked
+        if path.name in meddle and path.name == "saved.md":
+            path.write_text(AI + "typed meanwhile\n", encoding="utf-8")
+        return real(path, expected, new)
+
+    monkeypatch.setattr("vaultkit.pipeline.runner.replace_note", meanwhile)
+    code, _, errs = vk("run", root, "--offline")
+    assert code == 0 and "saved.md" in errs  # the person's save won: named, and not a failure
+    assert (root / "saved.md").read_text(encoding="utf-8") == AI + "typed meanwhile\n"
+    meddle.clear()
+    (root / "gone.md").write_text(AI + "another answer\n", encoding="utf-8")
+    meddle.add("gone.md")
+    code, _, errs = vk("run", root, "--offline")
+    assert code == 4 and "gone.md" in errs and "1 note could not be written" in errs

@@ -37,6 +37,7 @@ class Cache:
     def __init__(self, path: Path | None) -> None:
         self.db: sqlite3.Connection | None = None
         self.path = path
+        self.fresh: tuple[str, ...] = ()  # lookup prefixes to ask again (`run --recheck`)
         self.lock = threading.RLock()
         if path is None:
             return
@@ -62,6 +63,8 @@ class Cache:
                 -- what a hook reads of every note: a covering index, so the summaries stay unread
                 CREATE INDEX IF NOT EXISTS summaries_made_from ON summaries (pass, fingerprint, path, digest);
                 CREATE TABLE IF NOT EXISTS states (key TEXT PRIMARY KEY, value BLOB);
+                -- when an online run should take an unchanged note up again, to re-check its lookups
+                CREATE TABLE IF NOT EXISTS checks (path TEXT PRIMARY KEY, due REAL);
                 """
             )
             row = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
@@ -155,6 +158,22 @@ class Cache:
             self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?,?,?,?,?,?)", fixed)
         return fixed
 
+    def due_notes(self, now: float, limit: int) -> list[str]:
+        """The notes whose lookups are due for a re-check, the longest overdue first, at most `limit`."""
+        if self.db is None or limit <= 0:
+            return []
+        with self.lock:
+            return [r[0] for r in self.db.execute("SELECT path FROM checks WHERE due <= ? ORDER BY due LIMIT ?",
+                                                  (now, limit))]
+
+    def put_checks(self, rows: list[tuple[str, float]]) -> None:
+        """When each of these notes is next due for a re-check (a time)."""
+        if self.db is None or not rows:
+            return
+        with self.lock, self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR REPLACE INTO checks VALUES (?, ?)", rows)
+
     def get_meta(self, key: str) -> str | None:
         """A small value vaultkit keeps between runs (the state a vault step last saw)."""
         if self.db is None:
@@ -194,8 +213,9 @@ class Cache:
             )
 
     def lookup(self, key: str) -> Any:
-        """A network answer stored by `remember`, or None when absent or expired."""
-        if self.db is None:
+        """A network answer stored by `remember`, or None when absent, expired, or under one of the
+        `fresh` prefixes (`run --recheck`: asked again, whatever the cache holds)."""
+        if self.db is None or (self.fresh and key.startswith(self.fresh)):
             return None
         with self.lock:
             row = self.db.execute("SELECT value, expires FROM lookups WHERE key=?", (key,)).fetchone()

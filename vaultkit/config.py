@@ -44,6 +44,7 @@ class NetConfig:
     timeout: float = 10.0
     max_per_host: int = 2
     user_agent: str = "vaultkit (+https://github.com/vaultkit/vaultkit)"
+    recheck_per_run: int = 200  # unchanged notes an online run takes up again to re-check their lookups
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,12 @@ class PassResult:
     properties: Mapping[str, Property] = field(default_factory=dict)
     summary: Any = None
     cacheable: bool = True
+    # An online pass's word on when its lookups for this note are worth asking again (seconds from
+    # now; None: RECHECK_AFTER). An online run takes up an unchanged note again once that time is up.
+    recheck_after: float | None = None
+
+
+RECHECK_AFTER = 7 * 86400.0  # an unchanged note's lookups are checked again after a week, by default
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ class NoteReport:
     vault_results: dict[str, Any] = field(default_factory=dict)  # the vault results applied, as JSON (not in --json)
     held: bool = False  # not written: its vault results were unknown; the vault step's pass writes it (not in --json)
     dismissed: int = 0  # findings ticked off in the note's callouts as read (not in --json)
+    due: float = 0.0  # when an online run should look at this note again for its lookups (not in --json)
     unwritten: bool = False  # vaultkit had a result but the system would not let it be written (not in --json)
 
 
@@ -50,7 +51,7 @@ RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}  # error=0 is th
 
 def unwritten(reports: Sequence[NoteReport]) -> int:
     """Notes whose result could not be written (a full disk, no permission, a read-only file system, a
-    note that vanished or changed under vaultkit): what exit code 4 reports."""
+    note that vanished under vaultkit): what exit code 4 reports."""
     return sum(r.unwritten for r in reports)
 
 

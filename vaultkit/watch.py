@@ -280,7 +280,7 @@ def _process(runner: Runner, options: RunOptions, root: Path, rel: str, schedule
             _remember(schedule, root, r)
             log({"note": r.path, "action": "written", "passes": passes, "ms": ms,
                  **({"why": "online results"} if expect is not None else {})})
-        elif r.unwritten and "changed while vaultkit worked" not in r.error:
+        elif r.unwritten:
             # The system would not take the write (a full disk, no permission): say so, and keep watching.
             log({"note": r.path, "action": "not written", "why": r.error, "passes": passes, "ms": ms})
             return None

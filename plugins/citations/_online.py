@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import time
+from dataclasses import asdict, replace
 from typing import Any, Sequence
 
 from vaultkit import Finding
@@ -10,7 +11,7 @@ from vaultkit import Finding
 from vaultkit_plugins.text.reference_types import Reference
 
 from ._identifiers import url_problem
-from ._links import LinkResult, cacheable, check_links
+from ._links import DAY, DEAD, LinkResult, cacheable, check_links
 from vaultkit_plugins.text.scholar import checkable, verify
 
 # Metadata verdicts (issue 3). Offline a reference is never called fabricated: verify runs online only.
@@ -25,7 +26,39 @@ LINK_KINDS = {
 }
 
 
-def link_findings(urls: Sequence[tuple[str, int]], net: Any, lookups: Any) -> list[Finding]:
+HISTORY_TTL = 400 * 86400.0  # a link's past checks are kept a good year
+HISTORY_LEN = 12  # checks kept per link
+
+
+def today() -> int:
+    """The day number (UTC) a check happens on; tests move it."""
+    return int(time.time() // 86400)
+
+
+def _provisional(url: str, result: LinkResult, lookups: Any, dead_after: int) -> LinkResult:
+    """Record this check in the link's history; a link that was alive and now answers 404/410 is only
+    `unreachable` until it has failed on `dead_after` different days (a server's bad day is not a death)."""
+    if lookups is None:
+        return result
+    day = today()
+    history = lookups.lookup(f"linkhist:{url}")
+    history = [h for h in history if isinstance(h, list) and len(h) == 2] if isinstance(history, list) else []
+    history = (history + [[day, result.status]])[-HISTORY_LEN:]
+    lookups.remember(f"linkhist:{url}", history, HISTORY_TTL)
+    if result.status != "dead":
+        return result
+    alive = [d for d, status in history if status == "ok"]
+    if not alive:
+        return result  # never seen alive: dead at once, as before
+    failing = {d for d, status in history if status != "ok" and d > alive[-1]}
+    if len(failing) >= dead_after:
+        return result
+    since = time.strftime("%Y-%m-%d", time.gmtime(alive[-1] * 86400))
+    return replace(result, status="unreachable",
+                   detail=f"{result.detail} — it was alive on {since}; called dead if it still fails on a later day")
+
+
+def link_findings(urls: Sequence[tuple[str, int]], net: Any, lookups: Any, dead_after: int = 2) -> list[Finding]:
     """One finding per problem link (at the line it first appears), or one notice when offline.
 
     Answers come from the cache when it has them; only the rest are fetched, concurrently,
@@ -54,8 +87,10 @@ def link_findings(urls: Sequence[tuple[str, int]], net: Any, lookups: Any) -> li
                             f"no network: {len(missing)} links left unverified — they are checked on the next online run",
                             {"unverified": len(missing)})]
         for url, result in fetched.items():
+            result = _provisional(url, result, lookups, dead_after)
             results[url] = result
-            ttl = cacheable(result)
+            # (a link failing for the first time since it was alive is asked again the next day)
+            ttl = DAY if result.status == "unreachable" and result.code in DEAD else cacheable(result)
             if ttl and lookups is not None:
                 lookups.remember(f"link:{url}", asdict(result), ttl)
     out = []

@@ -34,6 +34,7 @@ OPTIONS = {
     "verify_metadata": True,
     **SERVICES,
     "source_overlap": 0.2,
+    "dead_after_days": 2,
 }
 _STOP = set(
     "the and for with from that this into over under about your you are was were has have had how why what "
@@ -71,7 +72,8 @@ class CitationsPass:
             if ctx.net is not None:  # (the online checks load only on an online run: hooks start faster)
                 from ._online import link_findings, metadata_findings
             if ctx.net is not None and options["check_links"]:
-                found = sorted(found + link_findings(cites.urls, ctx.net, ctx.lookups), key=lambda f: (f.line, f.kind))
+                found = sorted(found + link_findings(cites.urls, ctx.net, ctx.lookups, int(options["dead_after_days"])),
+                               key=lambda f: (f.line, f.kind))
             if ctx.net is not None and options["verify_metadata"]:
                 found += metadata_findings(cites.references, ctx.net, options, ctx.lookups)
                 found.sort(key=lambda f: (f.line, f.kind))
@@ -83,7 +85,9 @@ class CitationsPass:
             # (no `problems: 0` on every AI note: a property the Properties panel shows must say something)
             problems = len(_problems(findings, ctx.dismissed))
             props = {"references": total_refs, "markers": total_markers, **({"problems": problems} if problems else {})}
-        return PassResult(tuple(findings), tuple(displays), props)
+        # A link failing for the first time since it was alive is asked again the next day, note unchanged or not.
+        soon = any(f.kind == "unreachable-link" and f.data.get("code") in (404, 410) for f in findings)
+        return PassResult(tuple(findings), tuple(displays), props, recheck_after=86400.0 if soon else None)
 
     def headline(self, findings: Sequence[Finding], dismissed: Sequence[Finding] = ()) -> str:
         """"2 problems": the warnings a reader has not dismissed (an unused entry is not one)."""

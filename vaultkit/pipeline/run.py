@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -51,6 +52,11 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
         known = runner.entries
     else:  # (an editor hook reads only its notes' entries: the rest of the vault is not looked at)
         known = runner.cache.note_entries(runner.fingerprint, [nf.rel for nf in notes] if runner.options.files else None)
+    if runner.options.recheck:  # every note of the run is taken up, and its lookups asked again
+        known = {}
+    # An online run also takes up unchanged notes whose lookups are due for a re-check, a few a run.
+    due = frozenset(runner.cache.due_notes(time.time(), runner.config.net.recheck_per_run)) \
+        if known and not runner.options.offline and runner.online_names else frozenset()
     unchanged: list[tuple[NoteFile, NoteReport]] = []
     record: list[tuple[str, int, int, str, str, str]] = []
     summarized: list[tuple[str, str, dict[str, Any]]] = []
@@ -58,7 +64,7 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
     refresh: list[tuple[str, int, int, str, str, str]] = []
     for nf in notes:
         entry = known.get(nf.rel)
-        if entry is not None:
+        if entry is not None and nf.rel not in due:
             try:
                 st = os.stat(nf.path)
             except OSError:
@@ -104,6 +110,7 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
             except OSError:
                 pass
     runner.flush()
+    runner.cache.put_checks([(nf.rel, rep.due) for nf, rep in fresh if rep.due])
     stored = runner.cache.put_notes(record + refresh)
     runner.cache.put_summaries(runner.fingerprint, summarized)
     if runner.entries is not None:

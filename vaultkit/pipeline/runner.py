@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -19,12 +20,12 @@ from vaultkit.cache import Cache, StateStore
 from vaultkit.config import Config
 from vaultkit.errors import NoteError
 from vaultkit.note import Note, parse_note
-from vaultkit.passes import Context, Finding, PassResult, Registered, merge, pass_error, validate
+from vaultkit.passes import RECHECK_AFTER, Context, Finding, PassResult, Registered, merge, pass_error, validate
 from vaultkit.render import PassOutput, Rendered, compose, property_name
 from vaultkit.report import NoteReport
 from vaultkit.text import digest, encode
 from vaultkit.vault import NoteFile
-from vaultkit.write import replace_note
+from vaultkit.write import NoteChanged, replace_note
 
 from .codec import finding_json, resolve, result_from_json, result_to_json, same_line, targets_json, vault_json
 from .focus import focused, restricted, results_at, splice
@@ -42,6 +43,7 @@ class RunOptions:
     jobs: int = 1  # the CLI passes 0 -> one per CPU
     use_cache: bool = True
     line: int | None = None  # `--line`: with one note, only the answer at this line of the file is worked on
+    recheck: bool = False  # `--recheck`: take every note up and ask the network again, whatever the cache holds
 
     @property
     def writes(self) -> bool:
@@ -88,6 +90,9 @@ class Runner:
         self.undo_complete = True
         # On a cold cache every lookup would miss (and a miss costs a read while other workers write).
         self.lookups_pay = self.cache.has_results()
+        self.online_names = frozenset(p.name for p in self.passes if getattr(p.impl, "online", False))
+        if options.recheck:
+            self.cache.fresh = ("link:", "scholar2:", "source:")
         self._session: Any = None
         self._session_pid = 0
         self.fingerprint = digest(
@@ -316,6 +321,9 @@ class Runner:
             else:
                 new_text, written_line = spliced
             report.summaries = {o.name: o.result.summary for o in outputs if o.result.summary is not None}
+            if not self.options.offline:  # when the online passes' lookups for this note are worth asking again
+                waits = [o.result.recheck_after or RECHECK_AFTER for o in outputs if o.name in self.online_names]
+                report.due = time.time() + min(waits) if waits else 0.0
             report.text_hash = note.state
             # (a note whose other answers were left as they were is not current: the next run redoes it)
             report.retry = spliced is not None or any(not o.result.cacheable for o in outputs) or \
@@ -357,7 +365,8 @@ class Runner:
             try:
                 report.written = replace_note(nf.path, raw, new)
             except NoteError as exc:
-                report.status, report.error, report.unwritten = "error", str(exc), True
+                # (a person's save in the meantime is not the system failing: their text won, by design)
+                report.status, report.error, report.unwritten = "error", str(exc), not isinstance(exc, NoteChanged)
             if report.written and self.run_id is not None:
                 self._keep_for_undo(nf.rel, raw, new)
         return report
