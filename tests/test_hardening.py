@@ -236,3 +236,43 @@ def test_the_writer_refuses_to_break_a_hard_link(tmp_path: Path) -> None:
     with pytest.raises(WriteError, match="hard links"):
         replace_note(note, b"old", b"new")
     assert (tmp_path / "b.md").read_bytes() == b"old" == note.read_bytes()
+
+
+def test_cache_info_and_clear(tmp_path: Path, vk: VK, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vaultkit.cache import cache_path
+    from vaultkit.lock import VaultLock
+
+    monkeypatch.setenv("VAULTKIT_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "v"
+    for i in range(5):
+        write_note(root, f"n{i}.md", "> [!ai]+ AI\n> Groq's LPU delivers 750 tokens per second on Llama models.\n")
+    code, out, err = vk("cache", "info", root)
+    assert code == 0 and "no cache yet" in out
+    assert vk("run", root, "--offline")[0] == 0
+    code, out, err = vk("cache", "info", root)
+    assert code == 0, err
+    assert str(cache_path(root)) in out and "× the vault's notes" in out
+    tables = {line.split()[0]: int(line.split()[1]) for line in out.splitlines()[2:]}
+    assert tables["notes"] == 5 and tables["journal"] == 5 and tables["results"] > 0
+    with VaultLock(cache_path(root).with_suffix(".lock"), root):  # a daemon at work: not under its feet
+        code, _, err = vk("cache", "clear", root)
+    assert code == 2 and "another vaultkit watch" in err and cache_path(root).exists()
+    code, out, _ = vk("cache", "clear", root)
+    assert code == 0 and "cleared" in out and not cache_path(root).exists()
+    assert vk("undo", root)[0] == 0  # nothing left to undo, and no error for it
+
+
+def test_the_cache_gives_back_the_space_clean_frees(tmp_path: Path, vk: VK, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vaultkit.cache import Cache, cache_path
+
+    monkeypatch.setenv("VAULTKIT_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "v"
+    db = Cache(cache_path(root))
+    assert db.db is not None
+    db.put_results([(f"k{i}", {"pad": os.urandom(3000).hex()}) for i in range(3000)])  # about 18 MB, incompressible
+    db.db.execute("DELETE FROM results")
+    path = cache_path(root)
+    before = path.stat().st_size + Path(f"{path}-wal").stat().st_size
+    assert db.vacuum()
+    db.close()
+    assert path.stat().st_size < before / 4

@@ -7,12 +7,14 @@ import os
 import sqlite3
 import threading
 import time
+import zlib
 from pathlib import Path
 from typing import Any, Iterable
 
+from vaultkit.packing import delta, pack, pack_state, patch, unpack, unpack_state
 from vaultkit.text import digest
 
-SCHEMA = 4  # 4: vault steps' summaries in a table of their own; passes' saved states
+SCHEMA = 5  # 5: values packed (`packing`), results without the summaries the summaries table holds
 # A file modified this recently may change again within the same mtime tick
 # (the "racy git" problem), so its stat alone is not trusted next time.
 RACY_SECONDS = 0.1
@@ -81,7 +83,7 @@ class Cache:
             return {}
         rows = self._select("SELECT path, mtime_ns, size, digest, report FROM notes WHERE fingerprint=?",
                             (fingerprint,), paths)
-        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+        return {r[0]: (r[1], r[2], r[3], unpack(r[4])) for r in rows}
 
     def _select(self, query: str, args: tuple[Any, ...], paths: Iterable[str] | None) -> list[Any]:
         """The query's rows: in one go, or for these paths (one query each: for a few notes)."""
@@ -99,7 +101,7 @@ class Cache:
             self.db.execute("BEGIN")
             self.db.executemany("DELETE FROM summaries WHERE path=?", [(path,) for path, _, _ in rows])
             self.db.executemany("INSERT OR REPLACE INTO summaries VALUES (?,?,?,?,?)", [
-                (name, path, fingerprint, note_digest, json.dumps(value, separators=(",", ":"), default=str))
+                (name, path, fingerprint, note_digest, pack(json.dumps(value, separators=(",", ":"), default=str)))
                 for path, note_digest, found in rows for name, value in found.items()])
 
     def summary_digests(self, name: str, fingerprint: str) -> dict[str, str]:
@@ -115,7 +117,7 @@ class Cache:
         if self.db is None:
             return {}
         rows = self._select("SELECT path, value FROM summaries WHERE pass=? AND fingerprint=?", (name, fingerprint), paths)
-        return {path: json.loads(value) for path, value in rows}
+        return {path: json.loads(unpack(value)) for path, value in rows}
 
     def get_state(self, key: str) -> bytes | None:
         """Bytes a pass saved for later runs (its index), or None."""
@@ -128,8 +130,8 @@ class Cache:
                     return None
                 # Read as a blob, not a column value: one copy of megabytes instead of two (half the time).
                 with self.db.blobopen("states", "value", row[0], readonly=True) as blob:
-                    return blob.read()
-        except sqlite3.Error:  # (replaced by another process while read: as good as none)
+                    return unpack_state(blob.read())
+        except (sqlite3.Error, zlib.error):  # (replaced by another process while read, or damaged: as good as none)
             return None
 
     def put_state(self, key: str, value: bytes, replaces: str = "") -> None:
@@ -141,7 +143,7 @@ class Cache:
                 self.db.execute("BEGIN")
                 if replaces:
                     self.db.execute("DELETE FROM states WHERE substr(key, 1, ?) = ?", (len(replaces), replaces))
-                self.db.execute("INSERT OR REPLACE INTO states VALUES (?, ?)", (key, value))
+                self.db.execute("INSERT OR REPLACE INTO states VALUES (?, ?)", (key, pack_state(value)))
         except sqlite3.Error:
             pass  # a state that cannot be kept only costs the next run the time to rebuild it
 
@@ -155,7 +157,8 @@ class Cache:
         fixed = [(p, m if now - m > racy else -1, s, d, f, r) for p, m, s, d, f, r in rows]
         with self.db:
             self.db.execute("BEGIN")
-            self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?,?,?,?,?,?)", fixed)
+            self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?,?,?,?,?,?)",
+                                [(p, m, size, d, f, pack(r)) for p, m, size, d, f, r in fixed])
         return fixed
 
     def due_notes(self, now: float, limit: int) -> list[str]:
@@ -199,7 +202,7 @@ class Cache:
         if self.db is None:
             return None
         row = self.db.execute("SELECT value FROM results WHERE key=?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return json.loads(unpack(row[0])) if row else None
 
     def put_results(self, items: list[tuple[str, Any]]) -> None:
         """Store pass results (JSON-able) under their keys."""
@@ -209,7 +212,7 @@ class Cache:
             self.db.execute("BEGIN")
             self.db.executemany(
                 "INSERT OR REPLACE INTO results VALUES (?,?)",
-                [(k, json.dumps(v, sort_keys=True, default=str)) for k, v in items],
+                [(k, pack(json.dumps(v, sort_keys=True, default=str))) for k, v in items],
             )
 
     def lookup(self, key: str) -> Any:
@@ -221,7 +224,7 @@ class Cache:
             row = self.db.execute("SELECT value, expires FROM lookups WHERE key=?", (key,)).fetchone()
         if row is None or row[1] < time.time():
             return None
-        return json.loads(row[0])
+        return json.loads(unpack(row[0]))
 
     def remember(self, key: str, value: Any, ttl: float) -> None:
         """Keep a network answer for `ttl` seconds (found: 30 days, not found: 7 — the caller decides)."""
@@ -229,7 +232,7 @@ class Cache:
             return
         with self.lock, self.db:
             self.db.execute("INSERT OR REPLACE INTO lookups VALUES (?,?,?)",
-                            (key, json.dumps(value, sort_keys=True, default=str), time.time() + ttl))
+                            (key, pack(json.dumps(value, sort_keys=True, default=str)), time.time() + ttl))
 
     # --- the undo journal: each writing run's previous bytes of the notes it changed --------------
 
@@ -249,10 +252,19 @@ class Cache:
         try:
             with self.lock, self.db:
                 self.db.execute("BEGIN")
-                # A note written twice in one run (a big run's fix-up) keeps its first `before`.
-                self.db.executemany("INSERT INTO journal VALUES (?,?,?,?) ON CONFLICT (run, path) "
-                                    "DO UPDATE SET after = excluded.after",
-                                    [(run, path, before, digest(after)) for path, before, after in rows])
+                kept = []
+                for path, before, after in rows:
+                    # A note written twice in one run (a big run's fix-up) keeps its first `before`: the
+                    # second write's `before` is the first write's `after`, which that delta was made from.
+                    first = self.db.execute("SELECT before, after FROM journal WHERE run=? AND path=?",
+                                            (run, path)).fetchone()
+                    if first is not None:
+                        if digest(before) != first[1]:
+                            continue  # (changed in between by someone else: undo will leave it alone anyway)
+                        before = patch(before, bytes(first[0]))
+                    # `before` as edits of what vaultkit wrote: undo restores only a note that still holds it.
+                    kept.append((run, path, delta(before, after), digest(after)))
+                self.db.executemany("INSERT OR REPLACE INTO journal VALUES (?,?,?,?)", kept)
                 if not complete:
                     self.db.execute("UPDATE runs SET complete=0 WHERE id=?", (run,))
         except sqlite3.Error:
@@ -273,6 +285,40 @@ class Cache:
                 total += size
                 if i >= keep or (i > 0 and total > max_bytes):
                     self.forget_run(rid)
+        self.vacuum()
+
+    def vacuum(self, share: float = 0.3, least: int = 4 << 20) -> bool:
+        """Give back the space of deleted rows once it is a good part of the file (a clean, a schema
+        change, old runs forgotten); a VACUUM rewrites the file, so not for a few pages."""
+        if self.db is None:
+            return False
+        try:
+            with self.lock:
+                free = self.db.execute("PRAGMA freelist_count").fetchone()[0]
+                pages = self.db.execute("PRAGMA page_count").fetchone()[0]
+                size = self.db.execute("PRAGMA page_size").fetchone()[0]
+                if free * size < least or free < share * pages:
+                    return False
+                self.db.execute("VACUUM")
+                return True
+        except sqlite3.Error:
+            return False
+
+    def info(self) -> list[tuple[str, int, int]]:
+        """(table, rows, bytes on disk) for each table, largest first."""
+        if self.db is None:
+            return []
+        with self.lock:
+            tables = [r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            try:
+                sizes = dict(self.db.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall())
+            except sqlite3.Error:  # (SQLite built without dbstat: what the rows hold)
+                sizes = {}
+            out = []
+            for t in tables:
+                rows = self.db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]
+                out.append((t, rows, int(sizes.get(t, 0))))
+        return sorted(out, key=lambda r: -r[2])
 
     def runs(self) -> list[tuple[int, float, str, bool, int, int]]:
         """Recorded runs, newest first: (id, started, command, complete, notes, bytes)."""
@@ -284,7 +330,8 @@ class Cache:
                 "FROM runs r LEFT JOIN journal j ON j.run = r.id GROUP BY r.id ORDER BY r.id DESC")]
 
     def journal_of(self, run: int) -> list[tuple[str, bytes, str]]:
-        """A run's (path, bytes before, digest of the bytes it wrote)."""
+        """A run's (path, what was kept of the bytes before — `packing.patch` of the note as written
+        gives them — and the digest of the bytes it wrote)."""
         if self.db is None:
             return []
         with self.lock:

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 import click
 
+from vaultkit.cli_cache import cache as cache_commands
 from vaultkit.errors import ConfigError, VaultkitError
 from vaultkit.progress import Progress
 
@@ -332,6 +333,9 @@ def passes(as_json: bool) -> int:
         else:
             click.echo(f"{p.name:<12} {p.version:<7} {p.source}  {p.description}")
     return EXIT_OK
+
+
+cli.add_command(cache_commands)
 
 
 def run_cli(argv: Sequence[str] | None = None) -> int:

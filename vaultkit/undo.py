@@ -12,6 +12,7 @@ from pathlib import Path
 
 from vaultkit.cache import Cache
 from vaultkit.errors import NoteError
+from vaultkit.packing import patch
 from vaultkit.text import digest
 from vaultkit.write import replace_note
 
@@ -48,7 +49,7 @@ def undo_last(vault: Path, cache: Cache) -> tuple[int | None, list[Restored]]:
             out.append(Restored(rel, False, "changed since vaultkit wrote it — left as it is"))
             continue
         try:
-            replace_note(path, current, before)
+            replace_note(path, current, patch(current, before))
         except NoteError as exc:
             out.append(Restored(rel, False, str(exc), system=True))
             continue

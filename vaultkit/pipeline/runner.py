@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import time
@@ -22,7 +21,7 @@ from vaultkit.errors import NoteError
 from vaultkit.note import Note, parse_note
 from vaultkit.passes import RECHECK_AFTER, Context, Finding, PassResult, Registered, merge, pass_error, validate
 from vaultkit.render import PassOutput, Rendered, compose, property_name
-from vaultkit.report import NoteReport
+from vaultkit.report import NoteReport, unified_diff
 from vaultkit.text import digest, encode
 from vaultkit.vault import NoteFile
 from vaultkit.write import NoteChanged, replace_note
@@ -202,6 +201,8 @@ class Runner:
             reuse = self.options.use_cache and not (getattr(p.impl, "online", False) and not self.options.offline)
             # This run's first phase already ran it (a pass with a vault step): never twice, cache or not.
             cached = self.memo.get(key) or (self.cache.get_result(key) if reuse and self.lookups_pay else None)
+            if cached is not None and cached.get("summary_elsewhere"):  # (its summary is in the summaries
+                cached = None  # table, for the note as it was last seen; for these bytes: made anew)
             result = result_from_json(cached, note) if cached is not None else None
             if result is None:
                 try:
@@ -212,7 +213,10 @@ class Runner:
                     findings.append(pass_error(p, exc))
                     continue
                 if reuse and result.cacheable:
-                    self.pending.append((key, result_to_json(result)))
+                    stored = result_to_json(result)
+                    if p.combines and stored["summary"] is not None:  # kept once, in the summaries table
+                        stored = {**stored, "summary": None, "summary_elsewhere": True}
+                    self.pending.append((key, stored))
                 if record is not None:
                     record[key] = result_to_json(result)
             outputs.append(PassOutput(p.name, key[:12], result, p.featured, p.headline,
@@ -388,10 +392,3 @@ def _named(f: Finding, name: str) -> Finding:
 
 def _order(f: Finding) -> tuple[int, int, str, str]:
     return (f.line, f.end_line, f.pass_name, f.kind)
-
-
-def unified_diff(rel: str, old: bytes, new: bytes) -> str:
-    """A unified diff of what a write would change."""
-    a = old.decode("utf-8", "replace").splitlines(keepends=True)
-    b = new.decode("utf-8", "replace").splitlines(keepends=True)
-    return "".join(difflib.unified_diff(a, b, f"a/{rel}", f"b/{rel}"))
