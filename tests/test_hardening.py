@@ -173,6 +173,16 @@ def test_an_internal_error_is_exit_3_not_1(tmp_path: Path, vk: VK, monkeypatch: 
     assert code == 3 and "internal error" in err and "kaboom" in err
 
 
+def _dead_pid() -> int:
+    """The id of a process that has ended (a child that exited and was reaped)."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
 def _debris(root: Path, name: str, age: float) -> Path:
     path = root / name
     path.write_bytes(b"half a note")
@@ -186,12 +196,14 @@ def test_a_run_removes_the_temp_files_a_killed_run_left_and_nothing_else(tmp_pat
     write_note(root, "sub/a.md", "> [!ai]+ AI\n> An answer.\n")
     stale = _debris(root / "sub", ".a.md.k2x9q0ab.vaultkit-tmp", 3600)
     fresh = _debris(root / "sub", ".a.md.zz81ty7c.vaultkit-tmp", 1)  # another run's write, in flight
+    dead = _debris(root / "sub", f".a.md.{_dead_pid()}.q1w2e3r4.vaultkit-tmp", 1)  # its writer was killed
+    live = _debris(root / "sub", f".a.md.{os.getpid()}.q1w2e3r4.vaultkit-tmp", 1)  # its writer is at work
     other = _debris(root, ".notes.tmp", 3600)  # not vaultkit's
     lookalike = _debris(root, ".vaultkit-tmp", 3600)
     code, _, err = vk("run", root, "--offline")
     assert code == 0, err
-    assert not stale.exists() and "removed 1 temp file" in err
-    assert fresh.exists() and other.exists() and lookalike.exists()
+    assert not stale.exists() and not dead.exists() and "removed 2 temp files" in err
+    assert fresh.exists() and live.exists() and other.exists() and lookalike.exists()
     assert vk("run", root, "--offline", "--dry-run")[0] == 0  # (a dry run writes nothing, removes nothing)
 
 

@@ -11,13 +11,15 @@ import zlib
 from pathlib import Path
 from typing import Any, Iterable
 
-from vaultkit.packing import delta, pack, pack_state, patch, unpack, unpack_state
+from vaultkit.cache_journal import JournalTables, busy
+from vaultkit.packing import pack, pack_state, unpack, unpack_state
 from vaultkit.text import digest
 
 SCHEMA = 5  # 5: values packed (`packing`), results without the summaries the summaries table holds
 # A file modified this recently may change again within the same mtime tick
 # (the "racy git" problem), so its stat alone is not trusted next time.
 RACY_SECONDS = 0.1
+BUSY_SECONDS = 10.0  # how long to wait for another process to release the cache before going on without it
 
 
 def cache_path(vault: Path) -> Path:
@@ -33,20 +35,21 @@ def cache_path(vault: Path) -> Path:
     return base / f"{resolved.name or 'vault'}-{digest(str(resolved), size=6)}.sqlite"
 
 
-class Cache:
+class Cache(JournalTables):
     """Key-value tables in one SQLite file; every method is safe to call when disabled."""
 
     def __init__(self, path: Path | None) -> None:
         self.db: sqlite3.Connection | None = None
         self.path = path
         self.fresh: tuple[str, ...] = ()  # lookup prefixes to ask again (`run --recheck`)
+        self.trouble = ""  # why the cache was given up during the run ('' while it works)
         self.lock = threading.RLock()
         if path is None:
             return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Passes look things up from worker threads; one lock serialises use of the connection.
-            self.db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+            self.db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(
@@ -77,6 +80,7 @@ class Cache:
         except (sqlite3.Error, OSError):
             self.db = None  # a broken or unwritable cache only costs speed
 
+    @busy({})
     def note_entries(self, fingerprint: str, paths: Iterable[str] | None = None) -> dict[str, tuple[int, int, str, str]]:
         """Every note recorded under this fingerprint (or only these): path -> (mtime_ns, size, digest, report)."""
         if self.db is None:
@@ -93,6 +97,7 @@ class Cache:
                 return self.db.execute(query, args).fetchall()
             return [r for p in paths for r in self.db.execute(query + " AND path=?", (*args, p))]
 
+    @busy(None)
     def put_summaries(self, fingerprint: str, rows: list[tuple[str, str, dict[str, Any]]]) -> None:
         """Replace these notes' vault-step summaries: (path, digest of the note, {pass: summary}) each."""
         if self.db is None or not rows:
@@ -104,6 +109,7 @@ class Cache:
                 (name, path, fingerprint, note_digest, pack(json.dumps(value, separators=(",", ":"), default=str)))
                 for path, note_digest, found in rows for name, value in found.items()])
 
+    @busy({})
     def summary_digests(self, name: str, fingerprint: str) -> dict[str, str]:
         """The notes with a summary from this pass: path -> digest of the note it was made from."""
         if self.db is None:
@@ -112,6 +118,7 @@ class Cache:
             return dict(self.db.execute("SELECT path, digest FROM summaries WHERE pass=? AND fingerprint=?",
                                         (name, fingerprint)).fetchall())
 
+    @busy({})
     def summaries(self, name: str, fingerprint: str, paths: Iterable[str] | None = None) -> dict[str, Any]:
         """A pass's summaries by path: of every note, or of these (one query each, for a few)."""
         if self.db is None:
@@ -147,6 +154,7 @@ class Cache:
         except sqlite3.Error:
             pass  # a state that cannot be kept only costs the next run the time to rebuild it
 
+    @busy([])
     def put_notes(self, rows: list[tuple[str, int, int, str, str, str]]) -> list[tuple[str, int, int, str, str, str]]:
         """Record (path, mtime_ns, size, digest, fingerprint, report) for notes processed now; returns
         the rows as kept (a racy mtime stored as -1)."""
@@ -161,6 +169,7 @@ class Cache:
                                 [(p, m, size, d, f, pack(r)) for p, m, size, d, f, r in fixed])
         return fixed
 
+    @busy([])
     def due_notes(self, now: float, limit: int) -> list[str]:
         """The notes whose lookups are due for a re-check, the longest overdue first, at most `limit`."""
         if self.db is None or limit <= 0:
@@ -169,6 +178,7 @@ class Cache:
             return [r[0] for r in self.db.execute("SELECT path FROM checks WHERE due <= ? ORDER BY due LIMIT ?",
                                                   (now, limit))]
 
+    @busy(None)
     def put_checks(self, rows: list[tuple[str, float]]) -> None:
         """When each of these notes is next due for a re-check (a time)."""
         if self.db is None or not rows:
@@ -177,6 +187,7 @@ class Cache:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR REPLACE INTO checks VALUES (?, ?)", rows)
 
+    @busy(None)
     def get_meta(self, key: str) -> str | None:
         """A small value vaultkit keeps between runs (the state a vault step last saw)."""
         if self.db is None:
@@ -184,6 +195,7 @@ class Cache:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return str(row[0]) if row else None
 
+    @busy(None)
     def put_meta(self, key: str, value: str) -> None:
         """Keep `value` under `key` for the next run."""
         if self.db is None:
@@ -191,12 +203,14 @@ class Cache:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
+    @busy(False)
     def has_results(self) -> bool:
         """Whether any pass result is stored: a cold cache needs no lookups at all."""
         if self.db is None:
             return False
         return self.db.execute("SELECT 1 FROM results LIMIT 1").fetchone() is not None
 
+    @busy(None)
     def get_result(self, key: str) -> Any:
         """A cached pass result (JSON) or None."""
         if self.db is None:
@@ -204,6 +218,7 @@ class Cache:
         row = self.db.execute("SELECT value FROM results WHERE key=?", (key,)).fetchone()
         return json.loads(unpack(row[0])) if row else None
 
+    @busy(None)
     def put_results(self, items: list[tuple[str, Any]]) -> None:
         """Store pass results (JSON-able) under their keys."""
         if self.db is None or not items:
@@ -215,6 +230,7 @@ class Cache:
                 [(k, pack(json.dumps(v, sort_keys=True, default=str))) for k, v in items],
             )
 
+    @busy(None)
     def lookup(self, key: str) -> Any:
         """A network answer stored by `remember`, or None when absent, expired, or under one of the
         `fresh` prefixes (`run --recheck`: asked again, whatever the cache holds)."""
@@ -226,6 +242,7 @@ class Cache:
             return None
         return json.loads(unpack(row[0]))
 
+    @busy(None)
     def remember(self, key: str, value: Any, ttl: float) -> None:
         """Keep a network answer for `ttl` seconds (found: 30 days, not found: 7 — the caller decides)."""
         if self.db is None or ttl <= 0:
@@ -233,59 +250,6 @@ class Cache:
         with self.lock, self.db:
             self.db.execute("INSERT OR REPLACE INTO lookups VALUES (?,?,?)",
                             (key, pack(json.dumps(value, sort_keys=True, default=str)), time.time() + ttl))
-
-    # --- the undo journal: each writing run's previous bytes of the notes it changed --------------
-
-    def begin_run(self, command: str) -> int | None:
-        """A new journal entry for a run that may write; None without a cache (nothing can be undone)."""
-        if self.db is None:
-            return None
-        with self.lock, self.db:
-            cur = self.db.execute("INSERT INTO runs (started, command) VALUES (?, ?)", (time.time(), command))
-        return cur.lastrowid
-
-    def journal(self, run: int, rows: list[tuple[str, bytes, bytes]], complete: bool = True) -> None:
-        """Keep notes' bytes from before the run wrote them: (path, before, after) rows, in one
-        transaction; `complete=False` marks the run as kept only in part."""
-        if self.db is None or (not rows and complete):
-            return
-        try:
-            with self.lock, self.db:
-                self.db.execute("BEGIN")
-                kept = []
-                for path, before, after in rows:
-                    # A note written twice in one run (a big run's fix-up) keeps its first `before`: the
-                    # second write's `before` is the first write's `after`, which that delta was made from.
-                    first = self.db.execute("SELECT before, after FROM journal WHERE run=? AND path=?",
-                                            (run, path)).fetchone()
-                    if first is not None:
-                        if digest(before) != first[1]:
-                            continue  # (changed in between by someone else: undo will leave it alone anyway)
-                        before = patch(before, bytes(first[0]))
-                    # `before` as edits of what vaultkit wrote: undo restores only a note that still holds it.
-                    kept.append((run, path, delta(before, after), digest(after)))
-                self.db.executemany("INSERT OR REPLACE INTO journal VALUES (?,?,?,?)", kept)
-                if not complete:
-                    self.db.execute("UPDATE runs SET complete=0 WHERE id=?", (run,))
-        except sqlite3.Error:
-            pass  # a journal that cannot be written costs the undo of these notes, never the run
-
-    def end_run(self, run: int, keep: int, max_bytes: int) -> None:
-        """Forget the run if it wrote nothing, then the oldest runs beyond `keep` runs or `max_bytes`."""
-        if self.db is None:
-            return
-        with self.lock, self.db:
-            if self.db.execute("SELECT 1 FROM journal WHERE run=? LIMIT 1", (run,)).fetchone() is None:
-                self.db.execute("DELETE FROM runs WHERE id=?", (run,))
-            sizes = self.db.execute(
-                "SELECT r.id, COALESCE(SUM(LENGTH(j.before)), 0) FROM runs r LEFT JOIN journal j ON j.run = r.id "
-                "GROUP BY r.id ORDER BY r.id DESC").fetchall()
-            total = 0
-            for i, (rid, size) in enumerate(sizes):
-                total += size
-                if i >= keep or (i > 0 and total > max_bytes):
-                    self.forget_run(rid)
-        self.vacuum()
 
     def vacuum(self, share: float = 0.3, least: int = 4 << 20) -> bool:
         """Give back the space of deleted rows once it is a good part of the file (a clean, a schema
@@ -304,6 +268,7 @@ class Cache:
         except sqlite3.Error:
             return False
 
+    @busy([])
     def info(self) -> list[tuple[str, int, int]]:
         """(table, rows, bytes on disk) for each table, largest first."""
         if self.db is None:
@@ -320,31 +285,15 @@ class Cache:
                 out.append((t, rows, int(sizes.get(t, 0))))
         return sorted(out, key=lambda r: -r[2])
 
-    def runs(self) -> list[tuple[int, float, str, bool, int, int]]:
-        """Recorded runs, newest first: (id, started, command, complete, notes, bytes)."""
-        if self.db is None:
-            return []
-        with self.lock:
-            return [(r[0], r[1], r[2], bool(r[3]), r[4], r[5]) for r in self.db.execute(
-                "SELECT r.id, r.started, r.command, r.complete, COUNT(j.path), COALESCE(SUM(LENGTH(j.before)), 0) "
-                "FROM runs r LEFT JOIN journal j ON j.run = r.id GROUP BY r.id ORDER BY r.id DESC")]
-
-    def journal_of(self, run: int) -> list[tuple[str, bytes, str]]:
-        """A run's (path, what was kept of the bytes before — `packing.patch` of the note as written
-        gives them — and the digest of the bytes it wrote)."""
-        if self.db is None:
-            return []
-        with self.lock:
-            return [(r[0], bytes(r[1]), r[2]) for r in
-                    self.db.execute("SELECT path, before, after FROM journal WHERE run=? ORDER BY path", (run,))]
-
-    def forget_run(self, run: int) -> None:
-        """Drop a run from the journal (undone, or too old to keep)."""
-        if self.db is None:
-            return
-        with self.lock, self.db:
-            self.db.execute("DELETE FROM journal WHERE run=?", (run,))
-            self.db.execute("DELETE FROM runs WHERE id=?", (run,))
+    def give_up(self, exc: BaseException) -> None:
+        """Go on without the cache (a lock held too long, a file damaged under the run)."""
+        self.trouble = self.trouble or str(exc)
+        db, self.db = self.db, None
+        if db is not None:
+            try:
+                db.close()
+            except sqlite3.Error:
+                pass
 
     def close(self) -> None:
         """Close the database."""

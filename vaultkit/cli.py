@@ -96,6 +96,9 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
                 runner.journal.close()
         cache.close()
     seconds = time.monotonic() - started
+    trouble = cache.trouble or (runner.journal.trouble if runner.journal is not None else "")
+    if trouble:
+        click.echo(f"vaultkit: the cache could not be used ({trouble}) — this run went on without it", err=True)
     if swept:
         click.echo(f"vaultkit: removed {swept} temp file{'s' if swept != 1 else ''} an interrupted run left in the vault",
                    err=True)

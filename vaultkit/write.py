@@ -42,7 +42,7 @@ def replace_note(path: Path, expected: bytes, new: bytes) -> bool:
         raise WriteError(f"it has {st.st_nlink} hard links, which replacing it would break; nothing was written")
     folder = path.parent
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=folder)
     except OSError as exc:
         raise WriteError(f"cannot write in {folder} — {exc.strerror or exc}") from exc
     try:
@@ -76,18 +76,35 @@ def replace_note(path: Path, expected: bytes, new: bytes) -> bool:
 
 
 
-_TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
+# `.NOTE.PID.xxxxxxxx.vaultkit-tmp` (the writer's process id; older versions wrote no PID)
+_TEMP_NAME = re.compile(r"^\..+?\.(?:(\d+)\.)?[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
+
+
+def _alive(pid: int) -> bool:
+    """Is a process with this id running here? (ours counts; one we may not signal is alive)"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def remove_stale(paths: list[Path], now: float | None = None) -> list[Path]:
-    """Delete the temp files a killed run left (`.NOTE.xxxxxxxx.vaultkit-tmp`, older than STALE_AFTER);
-    the caller holds the vault's lock, so no other vaultkit is writing. Returns what was removed."""
+    """Delete the temp files a killed run left: those whose writer's process is gone, and any older
+    than STALE_AFTER (a synced one from another machine, whose PID means nothing here). The caller
+    holds the vault's lock, so no daemon is writing. Returns what was removed."""
     now = time.time() if now is None else now
     removed = []
     for path in paths:
         try:
+            m = _TEMP_NAME.match(path.name)
             st = os.lstat(path)
-            if not _TEMP_NAME.match(path.name) or not stat.S_ISREG(st.st_mode) or now - st.st_mtime < STALE_AFTER:
+            if not m or not stat.S_ISREG(st.st_mode):
+                continue
+            gone = m.group(1) is not None and not _alive(int(m.group(1)))
+            if not gone and now - st.st_mtime < STALE_AFTER:
                 continue
             os.unlink(path)
             removed.append(path)
