@@ -4,7 +4,9 @@ for a pass's own bytes between runs."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+import pytest
 
 from vaultkit.cache import Cache, StateStore
 from vaultkit.pipeline.summaries_view import Summaries
@@ -60,3 +62,37 @@ def test_a_pass_state_is_kept_under_its_fingerprint_and_replaced_by_a_newer_one(
     StateStore(cache, "dup", "f2").save("index", b"second")
     assert one.load("index") is None and other.load("index") == b"claims'"  # the old one is gone
     assert cache.db is not None and cache.db.execute("SELECT COUNT(*) FROM states").fetchone()[0] == 2
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_big_cold_run_writes_each_note_once(tmp_path: Path, vk: Callable[..., tuple[int, str, str]],
+                                              monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    """Past the collect-first size, the sweep holds each write until the vault steps are done: a note
+    that a vault step then gives results (a duplicate) is written once, with them."""
+    import collections
+
+    import vaultkit.pipeline.runner as runner_module
+    from support import write_note as put
+
+    shared = ("The tidal barrage at La Rance has generated electricity since 1966 and produces about "
+              "500 gigawatt-hours a year, enough for a town of two hundred thousand people on the coast. "
+              "Its twenty-four turbines sit in a dam across the estuary, and they run on both the rising "
+              "and the falling tide, which made it the largest tidal plant in the world for forty-five "
+              "years, until the Sihwa Lake station in South Korea opened with a slightly larger capacity.")
+    root = tmp_path / "v"
+    for i in range(80):  # (more than COLLECT_FIRST notes)
+        body = shared if i % 10 == 0 else f"Answer number {i} talks about topic {i * 7} in its own words only."
+        put(root, f"n{i:02d}.md", f"# Q{i}\n\nMy own line {i}.\n\n> [!ai]+ AI\n> {body}\n")
+    real = runner_module.replace_note
+    writes: collections.Counter[str] = collections.Counter()
+
+    def counting(path: Path, expected: bytes, new: bytes) -> bool:
+        done = real(path, expected, new)
+        writes[path.name] += done
+        return done
+
+    monkeypatch.setattr(runner_module, "replace_note", counting)
+    code, _, err = vk("run", root, "--offline", "--jobs", jobs, "--only", "duplicates", "--only", "claims")
+    assert code == 0, err
+    assert len(writes) == 80 and max(writes.values()) == 1, writes.most_common(3)
+    assert "[[n10]]" in (root / "n00.md").read_text(encoding="utf-8")  # the duplicate found, in the one write

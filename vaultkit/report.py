@@ -32,6 +32,7 @@ class NoteReport:
     vault_results: dict[str, Any] = field(default_factory=dict)  # the vault results applied, as JSON (not in --json)
     held: bool = False  # not written: its vault results were unknown; the vault step's pass writes it (not in --json)
     dismissed: int = 0  # findings ticked off in the note's callouts as read (not in --json)
+    deferred: tuple[bytes, bytes] | None = None  # (read, to write): a write held until the vault steps (not in --json)
     due: float = 0.0  # when an online run should look at this note again for its lookups (not in --json)
     unwritten: bool = False  # vaultkit had a result but the system would not let it be written (not in --json)
 

@@ -73,6 +73,7 @@ class Runner:
         # Passes whose vault results a note written without them would lose (a big run's sweep, see
         # with_vault_steps): such a note is held back until the vault step has run.
         self.hold: frozenset[str] = frozenset()
+        self.defer = False  # a big run's sweep: notes are rendered, and written only after the vault steps
         self.memo: dict[str, Any] = {}  # pass results of the first phase, by cache key, for the second
         self.run_id: int | None = None  # the undo journal's entry for this run, when it may write
         # A long-running process (watch) keeps the stat cache's entries and the vault steps'
@@ -111,10 +112,10 @@ class Runner:
             self.journal.journal(self.run_id, self.undo_rows, self.undo_complete)
             self.undo_rows = []
 
-    def _keep_for_undo(self, rel: str, before: bytes, after: bytes) -> None:
+    def _keep_for_undo(self, rel: str, before: bytes, after: bytes, parts: int | None = None) -> None:
         """Queue a written note's previous bytes for the journal, within `[undo] max_mb` (shared out
         among worker processes); past it, the run is kept only in part."""
-        limit = self.config.undo.max_mb * 1e6 / max(self.options.jobs, 1)
+        limit = self.config.undo.max_mb * 1e6 / max(self.options.jobs if parts is None else parts, 1)
         if self.undo_bytes + len(before) > limit:
             self.undo_complete = False
             return
@@ -357,23 +358,29 @@ class Runner:
             report.cached = {"targets": targets_json(note, written_line),
                              "findings": [{**j, "line": written_line(f.line), "end_line": written_line(f.end_line)}
                                           for f, j in zip(findings, report.findings)]}
-
         if report.changed and self.options.diff:
             report.diff = unified_diff(nf.rel, raw, new)
         if self.hold and nf.rel not in self.extras and (
                 any(name in self.hold for b in note.blocks for name in (b.pass_name, *(p.pass_name for p in b.parts)))
                 or _has_keys_of(note, self.hold)):
-
             report.held = True
         if report.changed and self.options.writes and not crashed and not report.held:
-            try:
-                report.written = replace_note(nf.path, raw, new)
-            except NoteError as exc:
-                # (a person's save in the meantime is not the system failing: their text won, by design)
-                report.status, report.error, report.unwritten = "error", str(exc), not isinstance(exc, NoteChanged)
-            if report.written and self.run_id is not None:
-                self._keep_for_undo(nf.rel, raw, new)
+            if self.defer:  # (a big run's sweep: written once its vault results are known to stand)
+                report.deferred = (raw, new)
+            else:
+                self.write(nf, report, raw, new)
         return report
+
+    def write(self, nf: NoteFile, report: NoteReport, raw: bytes, new: bytes, parts: int | None = None) -> None:
+        """Replace the note (if it still holds `raw`) and keep its earlier bytes for undo (`parts`: how
+        many processes share the journal's bound; None: the run's workers)."""
+        try:
+            report.written = replace_note(nf.path, raw, new)
+        except NoteError as exc:
+            # (a person's save in the meantime is not the system failing: their text won, by design)
+            report.status, report.error, report.unwritten = "error", str(exc), not isinstance(exc, NoteChanged)
+        if report.written and self.run_id is not None:
+            self._keep_for_undo(nf.rel, raw, new, parts)
 
 
 def _has_keys_of(note: Note, passes: frozenset[str]) -> bool:
@@ -386,8 +393,6 @@ def _named(f: Finding, name: str) -> Finding:
     if f.pass_name == name:
         return f
     return Finding(f.kind, f.severity, f.line, f.end_line, f.message, f.data, name, f.about)
-
-
 
 
 def _order(f: Finding) -> tuple[int, int, str, str]:

@@ -85,8 +85,11 @@ def with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequenc
     # A note with a block from such a pass but no record of its last vault results (no cache, or a
     # cache lost) might carry some: writing it now would take them out and put them back after.
     runner.hold = frozenset(names)
-    fresh = run_all(runner, todo, vault_passes, on_done)
-    runner.hold = frozenset()
+    runner.defer = True  # each note rendered, its write held until its vault results are known
+    try:
+        fresh = run_all(runner, todo, vault_passes, None)
+    finally:
+        runner.hold, runner.defer = frozenset(), False
     for nf, rep in fresh:
         digests[nf.rel] = rep.text_hash
         for name in names:
@@ -102,7 +105,15 @@ def with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequenc
             rep.retry = True  # not kept in the stat cache: the next run tries the vault step again
     unchanged, redo = _split_by_vault(runner, unchanged)
     fresh, again = _split_by_vault(runner, fresh)
-    redone = run_all(runner, [nf for nf, _ in redo + again], vault_passes, None)
+    for nf, rep in fresh:  # their vault results stand: the held write, the only one
+        if rep.deferred is not None:
+            runner.write(nf, rep, *rep.deferred, parts=1)  # (in this process: the whole bound)
+        rep.deferred = None
+        if on_done:
+            on_done(rep)
+    # (the rest are rendered again with their vault results and written then: once)
+    redone = run_all(runner, [nf for nf, _ in redo + again], vault_passes, on_done)
+    runner.flush()
     return fresh + redone, unchanged
 
 
