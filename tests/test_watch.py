@@ -442,3 +442,28 @@ def test_the_daemon_removes_temp_files_a_killed_run_left_when_it_starts(tmp_path
     d = daemon()
     assert not stale.exists() and mine.exists()
     assert any(r.get("action") == "removed" and r.get("note") == stale.name for r in d.log)
+
+
+def test_online_each_offline_pass_runs_once_per_save(tmp_path: Path, daemon: Callable[..., Daemon],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The offline write and the online refresh share what does not depend on the network."""
+    calls: list[str] = []
+
+    class Counting:
+        """An offline pass that counts its runs."""
+
+        version = "1"
+
+        def analyze(self, note: Note, ctx: Context) -> PassResult:
+            calls.append(note.path)
+            return PassResult((), tuple(Display(t, "counted") for t in note.targets))
+
+    root = _online_vault(tmp_path, monkeypatch)
+    with LinkServer() as srv:
+        passes = [Registered("counting", Counting(), "tests"), *select(discover(), ["citations"], [], Config())]
+        d = daemon(passes=passes, online=True)
+        note = root / "a.md"
+        note.write_text(_cited([srv.url("/missing")]), encoding="utf-8")
+        assert wait_for(lambda: "dead link: " in note.read_text(encoding="utf-8")), d.log
+        assert d.writes("a.md") == 2  # the offline write, then the online refresh
+        assert calls == ["a.md"]  # …and the offline pass ran once for both

@@ -103,6 +103,7 @@ class Runner:
 
     def flush(self) -> None:
         """Write the pass results and the undo journal gathered so far to the cache."""
+        self.lookups_pay = self.lookups_pay or bool(self.pending)  # (a daemon's next reaction may find them)
         self.cache.put_results(self.pending)
         self.pending = []
         self._write_journal()
@@ -183,9 +184,7 @@ class Runner:
     def analyze(self, note: Note, only: Sequence[Registered] | None = None, record: dict[str, Any] | None = None,
                 scope: str = "") -> tuple[list[PassOutput], list[Finding], bool]:
         """Run every note pass (or `only` these) on one note; a pass that raises becomes an error finding.
-
-        `record` collects what was computed, by cache key (a run's first phase hands it to the second).
-        """
+        `record` collects what was computed, by cache key (a run's first phase hands it to the second)."""
         outputs: list[PassOutput] = []
         findings: list[Finding] = []
         crashed = False
@@ -195,8 +194,10 @@ class Runner:
             if p.is_vault_pass or (bare and not p.every_note):
                 continue
             ctx = self.context(p, note)
+            # (offline or not changes only what online passes, or any that may ask a model, find)
+            mode = str(self.options.offline) if p.name in self.online_names or self.config.llm.model else ""
             key = digest(note.hash, p.name, p.version, json.dumps(ctx.options, sort_keys=True, default=str),
-                         str(self.options.offline), repr(self.config.vaultkit), repr(self.config.llm),
+                         mode, repr(self.config.vaultkit), repr(self.config.llm),
                          *((scope,) if scope else ()), *sorted(ctx.dismissed))
             # A pass whose answers come from the network is re-run (its lookups have their own cache).
             reuse = self.options.use_cache and not (getattr(p.impl, "online", False) and not self.options.offline)
