@@ -333,11 +333,14 @@ def test_the_collector_stays_off_for_a_hook_and_comes_back_for_a_long_run(
         gc.unfreeze()
 
 
+REAL_REPLACE = os.replace
+
+
 def _failing_replace(monkeypatch: pytest.MonkeyPatch, name: str, err: int) -> list[str]:
     """os.replace fails with `err` for the note called `name` (a full disk, a read-only file system)."""
     import errno as _errno  # noqa: F401  (the caller passes errno values)
 
-    real = os.replace
+    real = REAL_REPLACE
     tried: list[str] = []
 
     def replace(src: str, dst: str, *a: object, **kw: object) -> None:
@@ -367,7 +370,7 @@ def test_a_note_the_system_will_not_let_be_written_exits_4_after_the_others(
     assert not [p for p in root.rglob("*") if p.name.endswith(".vaultkit-tmp")]
     code, _, _ = vk("run", root, "--offline", "--check", "--fail-on", "info")
     assert code == 4  # 4 wins over --check's 1: what failed is the system
-    monkeypatch.undo()
+    monkeypatch.setattr(os, "replace", REAL_REPLACE)  # (not monkeypatch.undo(): the cache folder is patched too)
     assert vk("run", root, "--offline")[0] == 0  # the cause gone, the next run writes it
     _failing_replace(monkeypatch, "a.md", err)
     code, _, errs = vk("clean", root)

@@ -168,3 +168,31 @@ def test_a_cache_held_locked_past_the_wait_is_left_and_the_run_goes_on(tmp_path:
     assert code == 0, err
     assert "the cache could not be used (database is locked)" in err
     assert "%%" in (root / "b.md").read_text(encoding="utf-8")
+
+
+def test_a_disk_that_fills_mid_run(tmp_path: Path, vk: VK, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first notes are written, then every write fails as on a full disk (the temp file's data
+    cannot be written): exit 4, the rest byte-identical, no temp file, and undo takes back what was written."""
+    root = tmp_path / "v"
+    for i in range(8):
+        write_note(root, f"n{i}.md", AI.replace("750", str(800 + i)))
+    original = snapshot(root)
+    real = os.fsync
+    room = [3]
+
+    def fsync(fd: int) -> None:
+        if room[0] <= 0:
+            raise OSError(28, "No space left on device")
+        room[0] -= 1
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    code, _, err = vk("run", root, "--offline", "--jobs", "1")
+    monkeypatch.setattr(os, "fsync", real)  # (room again; not monkeypatch.undo(): the cache folder is patched too)
+    assert code == 4 and "No space left on device" in err and "5 notes could not be written" in err
+    after = snapshot(root)
+    written = [rel for rel in original if after[rel] != original[rel]]
+    assert len(written) == 3 and _temp_files(root) == []
+    code, _, err = vk("undo", root)
+    assert code == 0, err
+    assert snapshot(root) == original, err
