@@ -126,3 +126,28 @@ def test_a_link_that_just_started_failing_makes_its_note_due_the_next_day(tmp_pa
         with sqlite3.connect(cache_path(root)) as db:
             (due,) = db.execute("SELECT due FROM checks WHERE path='n0.md'").fetchone()
         assert 0.9 * 86400 < due - time.time() <= 86400  # a day, not the usual week
+
+
+def test_a_due_note_that_is_gone_or_has_nothing_online_left_stops_being_due(
+        tmp_path: Path, vk: VK, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Such rows would come first every run and crowd out the live notes."""
+    from vaultkit.cache import cache_path
+
+    monkeypatch.setenv("VAULTKIT_CACHE_DIR", str(tmp_path / "cache"))
+    with SourceServer() as srv:
+        urls = [srv.page(f"/p{i}", f"<p>page {i}</p>") for i in range(3)]
+        root = _vault(tmp_path, urls, "recheck_per_run = 2\n")
+        only = ("--only", "citations")
+        assert run_json(vk, "run", root, *only)[0] == 0
+        (root / "n0.md").unlink()  # deleted
+        (root / "n1.md").write_bytes(b"\xff\xfe not UTF-8")  # unreadable now
+        now = time.time()
+        _expire(cache_path(root), urls, {"n0.md": now - 300, "n1.md": now - 200, "n2.md": now - 100})
+        run_json(vk, "run", root, *only)
+        with sqlite3.connect(cache_path(root)) as db:
+            rows = dict(db.execute("SELECT path, due FROM checks").fetchall())
+        assert "n0.md" not in rows and "n1.md" not in rows
+        assert rows["n2.md"] < time.time()  # still due: the two dead rows took this run's places
+        before = len(srv.requests)
+        run_json(vk, "run", root, *only)
+        assert {path for _, path in srv.requests[before:]} == {"/p2"}  # and the next run reaches it

@@ -155,3 +155,16 @@ def test_a_note_written_twice_in_one_run_goes_back_to_before_the_first_write(tmp
     assert (path, written) == ("a.md", digest(b"second write"))
     assert patch(b"second write", kept) == b"person"  # kept as the difference from what vaultkit wrote last
     cache.close()
+
+
+def test_a_note_written_twice_in_one_batch_goes_back_to_before_the_first_write(tmp_path: Path) -> None:
+    from vaultkit.cache import Cache
+    from vaultkit.packing import patch
+
+    cache = Cache(tmp_path / "cache.sqlite")
+    run = cache.begin_run("vaultkit run")
+    assert run is not None
+    cache.journal(run, [("a.md", b"orig", b"v1"), ("a.md", b"v1", b"v2")])  # one batch
+    [(_, kept, _)] = cache.journal_of(run)
+    assert patch(b"v2", kept) == b"orig"
+    cache.close()

@@ -188,6 +188,14 @@ class Cache(JournalTables):
             self.db.executemany("INSERT OR REPLACE INTO checks VALUES (?, ?)", rows)
 
     @busy(None)
+    def drop_checks(self, paths: list[str]) -> None:
+        """These notes are no longer due for a re-check (gone, unreadable, nothing online left)."""
+        if self.db is None or not paths:
+            return
+        with self.lock, self.db:
+            self.db.executemany("DELETE FROM checks WHERE path=?", [(p,) for p in paths])
+
+    @busy(None)
     def get_meta(self, key: str) -> str | None:
         """A small value vaultkit keeps between runs (the state a vault step last saw)."""
         if self.db is None:
@@ -287,8 +295,9 @@ class Cache(JournalTables):
 
     def give_up(self, exc: BaseException) -> None:
         """Go on without the cache (a lock held too long, a file damaged under the run)."""
-        self.trouble = self.trouble or str(exc)
-        db, self.db = self.db, None
+        with self.lock:
+            self.trouble = self.trouble or str(exc)
+            db, self.db = self.db, None
         if db is not None:
             try:
                 db.close()

@@ -67,19 +67,19 @@ class JournalTables:
         try:
             with self.lock, self.db:
                 self.db.execute("BEGIN")
-                kept = []
+                kept: dict[str, tuple[int, str, bytes, str]] = {}
                 for path, before, after in rows:
-                    # A note written twice in one run (a big run's fix-up) keeps its first `before`: the
-                    # second write's `before` is the first write's `after`, which that delta was made from.
-                    first = self.db.execute("SELECT before, after FROM journal WHERE run=? AND path=?",
-                                            (run, path)).fetchone()
+                    # A note written twice in one run keeps its first `before`: the second write's `before`
+                    # is the first write's `after`, which that delta was made from (this batch's or stored).
+                    first = kept[path][2:] if path in kept else self.db.execute(
+                        "SELECT before, after FROM journal WHERE run=? AND path=?", (run, path)).fetchone()
                     if first is not None:
                         if digest(before) != first[1]:
                             continue  # (changed in between by someone else: undo will leave it alone anyway)
                         before = patch(before, bytes(first[0]))
                     # `before` as edits of what vaultkit wrote: undo restores only a note that still holds it.
-                    kept.append((run, path, delta(before, after), digest(after)))
-                self.db.executemany("INSERT OR REPLACE INTO journal VALUES (?,?,?,?)", kept)
+                    kept[path] = (run, path, delta(before, after), digest(after))
+                self.db.executemany("INSERT OR REPLACE INTO journal VALUES (?,?,?,?)", list(kept.values()))
                 if not complete:
                     self.db.execute("UPDATE runs SET complete=0 WHERE id=?", (run,))
         except sqlite3.Error:

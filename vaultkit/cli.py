@@ -91,6 +91,7 @@ def _execute(mode: str, vault: str | None, *, only: Sequence[str] = (), skip: Se
         if "runner" in locals():
             runner.close()
             if runner.run_id is not None:
+                runner.flush()  # (a run stopped part way keeps the undo of what it did write)
                 runner.journal.end_run(runner.run_id, config.undo.keep_runs, int(config.undo.max_mb * 1e6))
             if runner.journal is not cache:
                 runner.journal.close()

@@ -117,9 +117,11 @@ def pinned_backend(vet: Callable[[str, str], str], resolver: Resolver) -> Any:
 
 
 def proxied() -> bool:
-    """Is an HTTP proxy configured in the environment (what httpx would use)?"""
-    return any(os.environ.get(name) for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
-                                                  "http_proxy", "https_proxy", "all_proxy"))
+    """Is an HTTP proxy configured, as httpx would find it (environment, and the system's settings on
+    macOS and Windows)?"""
+    import urllib.request
+
+    return any(k in ("http", "https", "all") for k in urllib.request.getproxies())
 
 
 BLOCKED = "vaultkit blocked the connection: "  # how the backend's refusal reads in an httpx error

@@ -56,7 +56,7 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
         known = {}
     # An online run also takes up unchanged notes whose lookups are due for a re-check, a few a run.
     due = frozenset(runner.cache.due_notes(time.time(), runner.config.net.recheck_per_run)) \
-        if known and not runner.options.offline and runner.online_names else frozenset()
+        if known and not runner.options.offline and runner.online_names and not runner.options.files else frozenset()
     unchanged: list[tuple[NoteFile, NoteReport]] = []
     record: list[tuple[str, int, int, str, str, str]] = []
     summarized: list[tuple[str, str, dict[str, Any]]] = []
@@ -111,6 +111,10 @@ def iter_reports(runner: Runner, notes: Sequence[NoteFile],
                 pass
     runner.flush()
     runner.cache.put_checks([(nf.rel, rep.due) for nf, rep in fresh if rep.due])
+    # A due note that is gone, unreadable, or has nothing online to check any more: no longer due
+    # (left in place, such rows would come first every run and crowd the live ones out).
+    rescheduled = {nf.rel for nf, rep in fresh if rep.due}
+    runner.cache.drop_checks(sorted(due - rescheduled))
     stored = runner.cache.put_notes(record + refresh)
     runner.cache.put_summaries(runner.fingerprint, summarized)
     if runner.entries is not None:

@@ -111,6 +111,7 @@ def with_vault_steps(runner: Runner, combiners: list[Registered], notes: Sequenc
         rep.deferred = None
         if on_done:
             on_done(rep)
+    runner.flush()  # (the journal of what was just written, before the redo's time)
     # (the rest are rendered again with their vault results and written then: once)
     redone = run_all(runner, [nf for nf, _ in redo + again], vault_passes, on_done)
     runner.flush()
