@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import zlib
-from difflib import SequenceMatcher
 
 SMALL = 512  # bytes of text not worth compressing
 LEVEL = 1  # for values written on every run
@@ -50,6 +49,8 @@ def unpack_state(data: bytes) -> bytes:
 
 def delta(before: bytes, after: bytes) -> bytes:
     """`before` as edits of `after`, by lines: runs of `after` it keeps, and the lines it has instead."""
+    from difflib import SequenceMatcher  # (only a writing run needs it: an editor hook's start stays lighter)
+
     a, b = after.splitlines(keepends=True), before.splitlines(keepends=True)
     ops: list[object] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():

@@ -3,7 +3,6 @@ summary; formatting only, no printing."""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -158,6 +157,8 @@ def fails(reports: Sequence[NoteReport], fail_on: str) -> bool:
 
 def unified_diff(rel: str, old: bytes, new: bytes) -> str:
     """A unified diff of what a write would change."""
+    import difflib  # (only --diff needs it)
+
     a = old.decode("utf-8", "replace").splitlines(keepends=True)
     b = new.decode("utf-8", "replace").splitlines(keepends=True)
     return "".join(difflib.unified_diff(a, b, f"a/{rel}", f"b/{rel}"))
