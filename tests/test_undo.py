@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import pytest
+
 from support import REPO, copy_tree, snapshot, write_note
 
 VK = Callable[..., tuple[int, str, str]]
@@ -167,4 +169,36 @@ def test_a_note_written_twice_in_one_batch_goes_back_to_before_the_first_write(t
     cache.journal(run, [("a.md", b"orig", b"v1"), ("a.md", b"v1", b"v2")])  # one batch
     [(_, kept, _)] = cache.journal_of(run)
     assert patch(b"v2", kept) == b"orig"
+    cache.close()
+
+
+def test_a_journal_batch_survives_another_process_committing_while_it_is_made(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch reads (a note's earlier entry) before it writes; a worker of the same run that commits
+    in between once made SQLite refuse the write at once, and the batch, its notes' undo, was lost."""
+    import sqlite3
+
+    from vaultkit import cache_journal
+    from vaultkit.cache import Cache
+
+    cache = Cache(tmp_path / "c.sqlite")
+    run = cache.begin_run("vaultkit run")
+    assert run is not None
+    other = sqlite3.connect(tmp_path / "c.sqlite", timeout=0.05, isolation_level=None)
+    real = cache_journal.delta
+    refused: list[str] = []
+
+    def a_worker_commits_meanwhile(before: bytes, after: bytes) -> bytes:
+        try:
+            other.execute("INSERT OR REPLACE INTO meta VALUES ('worker', 'committed')")
+        except sqlite3.OperationalError as exc:  # the batch holds the write lock from its start: the worker waits
+            refused.append(str(exc))
+        return real(before, after)
+
+    monkeypatch.setattr(cache_journal, "delta", a_worker_commits_meanwhile)
+    rows = [(f"n{i}.md", b"mine %d\n" % i, b"mine %d\n> [!vaultkit]- v\n" % i) for i in range(3)]
+    assert cache.journal(run, rows) is True
+    assert [p for p, _, _ in cache.journal_of(run)] == ["n0.md", "n1.md", "n2.md"]
+    assert refused and "locked" in refused[0]
+    other.close()
     cache.close()

@@ -59,14 +59,17 @@ class JournalTables:
             cur = self.db.execute("INSERT INTO runs (started, command) VALUES (?, ?)", (time.time(), command))
         return cur.lastrowid
 
-    def journal(self, run: int, rows: list[tuple[str, bytes, bytes]], complete: bool = True) -> None:
+    def journal(self, run: int, rows: list[tuple[str, bytes, bytes]], complete: bool = True) -> bool:
         """Keep notes' bytes from before the run wrote them: (path, before, after) rows, in one
-        transaction; `complete=False` marks the run as kept only in part."""
+        transaction; `complete=False` marks the run as kept only in part. False if they could not be kept."""
         if self.db is None or (not rows and complete):
-            return
+            return True
         try:
             with self.lock, self.db:
-                self.db.execute("BEGIN")
+                # IMMEDIATE: the batch reads before it writes, and in WAL mode a transaction that read
+                # cannot start writing once another process (a worker of the same run) has committed:
+                # SQLite says "busy" at once, without waiting, and the batch was lost.
+                self.db.execute("BEGIN IMMEDIATE")
                 kept: dict[str, tuple[int, str, bytes, str]] = {}
                 for path, before, after in rows:
                     # A note written twice in one run keeps its first `before`: the second write's `before`
@@ -83,7 +86,8 @@ class JournalTables:
                 if not complete:
                     self.db.execute("UPDATE runs SET complete=0 WHERE id=?", (run,))
         except sqlite3.Error:
-            pass  # a journal that cannot be written costs the undo of these notes, never the run
+            return False  # a journal that cannot be written costs the undo of these notes, never the run
+        return True
 
     @busy(None)
     def end_run(self, run: int, keep: int, max_bytes: int) -> None:

@@ -109,8 +109,8 @@ class Runner:
         self._write_journal()
 
     def _write_journal(self) -> None:
-        if self.run_id is not None:
-            self.journal.journal(self.run_id, self.undo_rows, self.undo_complete)
+        if self.run_id is not None:  # (a batch not kept: the next one, or the run's end, marks the run in part)
+            self.undo_complete = self.journal.journal(self.run_id, self.undo_rows, self.undo_complete) and self.undo_complete
             self.undo_rows = []
 
     def _keep_for_undo(self, rel: str, before: bytes, after: bytes, parts: int | None = None) -> None:
