@@ -96,7 +96,8 @@ def measure(n: int) -> dict[str, float]:
     import numpy as np
 
     bounds = np.searchsorted(owner, np.arange(len(sections) + 1))
-    units = [Unit(i, f"note{i // 5}", (i % 5 * 100, i % 5 * 100 + 50), np.unique(sh), sig[bounds[i]:bounds[i + 1]])
+    keys = mh.band_keys(sig)
+    units = [Unit(i, f"note{i // 5}", (i % 5 * 100, i % 5 * 100 + 50), np.unique(sh), keys[bounds[i]:bounds[i + 1]])
              for i, sh in enumerate(shingles)]
     t3 = time.perf_counter()
     index = Index(THRESHOLD)
@@ -121,7 +122,7 @@ def measure(n: int) -> dict[str, float]:
             words[rng.randrange(len(words))] = f"edit{r}"
             sh = mh.shingles(words)
             s, _ = mh.signatures([sh])
-            new_units.append(Unit((k, r), f"note{note}", units[k].span, np.unique(sh), s))
+            new_units.append(Unit((k, r), f"note{note}", units[k].span, np.unique(sh), mh.band_keys(s)))
         start = time.perf_counter()
         # (the note's analysis is part of a save's cost too: shingles and signatures above are not)
         index.update([u.key for u in units if u.key in keys] if r == 0 else [(k, r - 1) for k in keys], new_units)

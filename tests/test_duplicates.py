@@ -60,7 +60,8 @@ CLOSING = (
 def _units(*texts: str, group: str = "") -> list[Unit]:
     shingles = [mh.shingles(mh.words(t)) for t in texts]
     sig, owner = mh.signatures(shingles)
-    return [Unit(i, group or f"n{i}", (1, 2), mh._numpy().unique(sh), sig[owner == i]) for i, sh in enumerate(shingles)]
+    keys = mh.band_keys(sig)
+    return [Unit(i, group or f"n{i}", (1, 2), mh._numpy().unique(sh), keys[owner == i]) for i, sh in enumerate(shingles)]
 
 
 def test_normalisation_ignores_quotes_list_markers_emphasis_markers_and_line_endings() -> None:
@@ -518,7 +519,8 @@ def test_a_snapshot_reads_back_what_it_saved_and_finds_a_copy_by_its_band_keys()
     texts = [DRAFT, EDITED, SAME_TOPIC, CLOSING]
     shingles = [mh.shingles(mh.words(t)) for t in texts]
     sig, owner = mh.signatures(shingles)
-    units = [Unit((f"h{i}", f"n{i}.md", 3), f"n{i}.md", (3, 4), distinct(sh), sig[owner == i])
+    keys = mh.band_keys(sig)
+    units = [Unit((f"h{i}", f"n{i}.md", 3), f"n{i}.md", (3, 4), distinct(sh), keys[owner == i])
              for i, sh in enumerate(shingles)]
     index = Index(0.7)
     index.build(units)
@@ -533,7 +535,7 @@ def test_a_snapshot_reads_back_what_it_saved_and_finds_a_copy_by_its_band_keys()
         assert np.array_equal(getattr(back, name), getattr(snap, name))
     assert set(back.rows) == {0, 1}  # DRAFT and EDITED pair; their rows are kept, less shingles
     assert back.rows[0][-1] == "h0" and back.links(set(), [0]) == index.links and back.links({0}, [1]) == {} and back.links(set(), [2]) == {}
-    probe = mh.band_keys(sig[owner == 1])
+    probe = keys[owner == 1]
     assert {back.key(i) for i in back.lookup(probe)} >= {("h0", "n0.md", 3), ("h1", "n1.md", 3)}
 
 
@@ -590,3 +592,72 @@ def test_a_damaged_saved_index_is_rebuilt_not_trusted(vk: Vk, tmp_path_factory: 
                                    encoding="utf-8")
         out.append(_hook(vk, root, "b.md"))
     assert out[0] == out[1] and b"[[a]]" in out[1][1]
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, (1 << mh.HASH_BITS) - 1), max_size=300))
+def test_kept_shingles_read_back_as_they_were(values: list[int]) -> None:
+    from vaultkit_plugins.duplicates._units import pack, unpack
+
+    np = mh._numpy()
+    back = unpack(pack(np.array(values, dtype=np.uint32)))
+    assert back.dtype == np.uint32 and back.tolist() == values
+    assert len(pack(np.zeros(100, dtype=np.uint32))) == 400  # three bytes a shingle, in base64
+
+
+def test_shingle_hashes_fit_the_bits_the_cache_keeps() -> None:
+    hashes = mh.shingles(mh.words(DRAFT + " " + CLOSING))
+    assert int(hashes.max()) < 1 << mh.HASH_BITS and len(distinct(hashes)) == len(hashes)  # no chance meetings here
+
+
+def test_band_keys_read_back_from_a_saved_index_find_the_pairs_a_fresh_build_finds() -> None:
+    """A full build takes an unchanged note's band keys from the index the last one saved: per band
+    the same keys (a unit's windows may come back re-paired across bands, which LSH never compares)."""
+    from vaultkit_plugins.duplicates._snapshot import Snapshot
+
+    np = mh._numpy()
+    texts = [DRAFT, EDITED, SAME_TOPIC, FILLER + SAME_TOPIC + " " + DRAFT + " " + CLOSING, CLOSING]
+    shingles = [mh.shingles(mh.words(t)) for t in texts]
+    sig, owner = mh.signatures(shingles)
+    keys = mh.band_keys(sig)
+    units = [Unit((f"h{i}", f"n{i}.md", 3), f"n{i}.md", (3, 4), sh, keys[owner == i]) for i, sh in enumerate(shingles)]
+    assert len(units[3].rows) > 2  # windows: several rows to re-pair
+    index = Index(0.7)
+    index.build(units)
+    snap = Snapshot.from_bytes(Snapshot.of(index, {u.group: "d" for u in units}, {}).to_bytes())
+    assert snap is not None
+    saved = snap.band_rows()
+    assert set(saved) == {u.group for u in units}
+    for u in units:
+        back = saved[u.group][u.key]  # type: ignore[index]
+        assert back.shape == u.rows.shape
+        assert all(sorted(back[:, b].tolist()) == sorted(u.rows[:, b].tolist()) for b in range(mh.BANDS))
+    again = Index(0.7)
+    again.build([replace(u, rows=saved[u.group][u.key]) for u in units])  # type: ignore[index]
+    assert again.pairs == index.pairs and len(index.pairs) >= 2  # the edited copy, and the excerpt in the long one
+
+
+def test_a_run_after_an_edit_reads_unchanged_notes_band_keys_from_the_saved_index_and_agrees_with_a_fresh_cache(
+        vk: Vk, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = []
+    for fresh in (False, True):
+        root = tmp_path_factory.mktemp("vault")
+        monkeypatch.setenv("VAULTKIT_CACHE_DIR", str(root.parent / f"cache-{root.name}"))
+        write_note(root, "a.md", f"# A\n\n> [!ai]+ Answer\n> {DRAFT}\n\n## Later\n\n{FILLER} {CLOSING}\n")
+        write_note(root, "b.md", f"# B\n\n> [!ai]+ Answer\n> {SAME_TOPIC}\n")
+        write_note(root, "c.md", f"# C\n\n{CLOSING} {FILLER}\n")
+        if not fresh:
+            assert vk("run", root, "--offline")[0] == 0
+        (root / "b.md").write_text(f"# B\n\n> [!ai]+ Answer\n> {EDITED}\n", encoding="utf-8")
+        made: list[int] = []
+        real = mh.signatures
+        monkeypatch.setattr(mh, "signatures", lambda units, *a, **k: (made.append(len(units)), real(units, *a, **k))[1])
+        code, doc, err = run_json(vk, "run", root, "--offline")
+        monkeypatch.setattr(mh, "signatures", real)
+        assert code == 0, err
+        out.append(({p: [f for f in n["findings"] if f["pass"] == "duplicates"] for p, n in by_path(doc).items()},
+                    {p: (root / p).read_bytes() for p in ("a.md", "b.md", "c.md")}, made))
+    (found, files, made), (found_fresh, files_fresh, made_fresh) = out
+    assert found == found_fresh and files == files_fresh
+    assert any(found.values()) and b"[[a]]" in files["b.md"]
+    assert made == [2] and sum(made_fresh) > 4  # b's two units (its section and its callout) only

@@ -8,6 +8,7 @@ note, not the vault (the watch daemon keeps one index for its lifetime).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Hashable, Iterable, Sequence
 
 from vaultkit_plugins.text.arrays import distinct
@@ -17,13 +18,18 @@ from . import _minhash as mh
 
 @dataclass(frozen=True)
 class Unit:
-    """One section or callout to compare: a key (note path and more), its shingles and signature rows."""
+    """One section or callout to compare: a key (note path and more), its shingles and band keys."""
 
     key: Hashable
     group: str  # units of one group (one note) that overlap are never paired with each other
     span: tuple[int, int]  # its lines in that note
-    shingles: Any  # sorted unique uint32
-    rows: Any  # uint32 signature rows (PERMS wide)
+    seq: Any  # its shingle hashes (uint32), in text order or already sorted and unique
+    rows: Any  # uint32 band keys, one row per signature row (`_minhash.band_keys`)
+
+    @cached_property
+    def shingles(self) -> Any:
+        """Sorted and unique, for the exact check (made when a unit is first a candidate: most never are)."""
+        return distinct(self.seq)
 
 
 @dataclass
@@ -53,12 +59,11 @@ class Index:
         self.units = {u.key: u for u in units}
         self.links = {}
         rows = [u.rows for u in units]
-        sig = np.concatenate(rows) if rows else np.zeros((0, mh.PERMS), dtype=np.uint32)
-        self._keys = self._store = mh.band_keys(sig)
+        self._keys = self._store = np.concatenate(rows) if rows else np.zeros((0, mh.BANDS), dtype=np.uint32)
         self._owner, self._rows_of = [], {}
         for u in units:
             self._add_rows(u)
-        self._alive = self._alive_store = np.ones(len(sig), dtype=bool)
+        self._alive = self._alive_store = np.ones(len(self._keys), dtype=bool)
         self._resort()
         owner_idx = np.array([i for i, u in enumerate(units) for _ in range(len(u.rows))], dtype=np.int64)
         for i, j in mh.candidate_pairs(self._keys, owner_idx):
@@ -82,7 +87,7 @@ class Index:
             self._alive[first:first + count] = False
         touched -= gone
         if added:
-            keys = mh.band_keys(np.concatenate([u.rows for u in added]))
+            keys = np.concatenate([u.rows for u in added])
             candidates = {self._owner[r] for r in self._lookup(keys)}
             for u in added:
                 self.units[u.key] = u

@@ -3,7 +3,7 @@ in a big vault looks the note's units up in it, instead of rebuilding the index 
 note's summary (a second on a 6,000-note vault).
 
 It keeps what a lookup needs and nothing per shingle: every unit's key, each band's keys sorted
-(the low 32 bits: a stray match only costs an exact check), the pairs found, the rows of the
+(stored as the steps between them, which the state's compression takes to about half), the pairs found, the rows of the
 units that have pairs, and the digest of every note it was built from. A candidate's shingles
 come from its note's summary, read when it is a candidate.
 """
@@ -20,7 +20,7 @@ from vaultkit_plugins.text.arrays import distinct
 from . import _minhash as mh
 from ._index import Index
 
-_MAGIC = b"vaultkit-duplicates-2\n"
+_MAGIC = b"vaultkit-duplicates-3\n"
 Key = tuple[str, str, int]  # (text hash, note path, line), as the pass keys its units
 
 
@@ -46,18 +46,36 @@ class Snapshot:
                 int(self.unit_line[unit]))
 
     def lookup(self, probes: Any) -> set[int]:
-        """Units sharing a band key (its low 32 bits) with any probe row (`band_keys` rows)."""
+        """Units sharing a band key with any probe row (`band_keys` rows)."""
         np = mh._numpy()
         found: set[int] = set()
-        low = (probes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
         for band in range(self.band_keys.shape[0]):
-            keys, wanted = self.band_keys[band], np.sort(low[:, band])
+            keys, wanted = self.band_keys[band], np.sort(probes[:, band])
             lo = np.searchsorted(keys, wanted, side="left")
             hi = np.searchsorted(keys, wanted, side="right")
             for a, b in zip(lo.tolist(), hi.tolist()):
                 if b > a:
                     found.update(self.band_units[band, a:b].tolist())
         return found
+
+    def band_rows(self) -> dict[str, dict[Key, Any]]:
+        """Every unit's band keys, by note: per band, the unit's keys in the order the band sorted
+        them (a unit's rows may come back re-paired across bands, which LSH, comparing band by band,
+        never sees)."""
+        np = mh._numpy()
+        n = len(self.unit_path)
+        if not self.band_keys.size or not n:
+            return {}
+        order = np.argsort(self.band_units, axis=1, kind="stable")  # (16-bit unit numbers: a radix sort)
+        grouped = np.take_along_axis(self.band_keys, order, axis=1).T
+        counts = np.bincount(self.band_units[0].astype(np.int64), minlength=n)
+        if any(not np.array_equal(np.bincount(b.astype(np.int64), minlength=n), counts) for b in self.band_units[1:]):
+            return {}  # not what a build saves: worked out again
+        bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
+        out: dict[str, dict[Key, Any]] = {}
+        for i in range(n):
+            out.setdefault(self.paths[int(self.unit_path[i])], {})[self.key(i)] = grouped[bounds[i]:bounds[i + 1]]
+        return out
 
     def links(self, skip: set[int], seeds: Iterable[int]) -> dict[Hashable, dict[Hashable, tuple[float, float]]]:
         """The pairs as `Index.links` holds them (both ways) among the units linked to `seeds`,
@@ -93,9 +111,8 @@ class Snapshot:
         path_number = {p: i for i, p in enumerate(paths)}
         band_keys, owners = index.live_rows()
         owner = np.array([number[k] for k in owners], dtype=np.int32)
-        low = (band_keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-        order = np.argsort(low, axis=0, kind="stable")
-        sorted_keys = np.take_along_axis(low, order, axis=0).T.copy()
+        order = np.argsort(band_keys, axis=0, kind="stable")
+        sorted_keys = np.take_along_axis(band_keys, order, axis=0).T.copy()
         # (a vault of fewer than 65,536 units numbers them in two bytes: a smaller state to read)
         band_units = owner[order].T.astype(np.uint16 if len(keys) < 1 << 16 else np.int32)
         pairs = [(number[a], number[b], c, j) for (a, b), (c, j) in index.pairs.items()]
@@ -114,7 +131,14 @@ class Snapshot:
 
     def to_bytes(self) -> bytes:
         """One blob: a JSON header, then each array's bytes."""
+        np = mh._numpy()
         arrays = [getattr(self, name) for name in self._ARRAYS]
+        keys = self.band_keys
+        # Sorted keys as their steps, byte by byte (all the lowest bytes, then the next...): the
+        # keys are random 32-bit values, but a step is about 2**32 / rows, so its top bytes are
+        # mostly 0 and the state's compression takes them away. Back by a cumulative sum.
+        steps = np.diff(keys, axis=1, prepend=np.zeros((len(keys), 1), dtype=keys.dtype))
+        arrays[2] = np.ascontiguousarray(steps.astype("<u4").view(np.uint8).reshape(len(keys), -1, 4).transpose(0, 2, 1))
         header = json.dumps({
             "threshold": self.threshold, "digests": self.digests, "paths": self.paths, "hashes": self.hashes,
             "width": self.width,
@@ -148,7 +172,9 @@ class Snapshot:
             at += array.nbytes
         if at != len(data):
             raise ValueError("trailing or missing bytes")
-        unit_path, unit_line, band_keys, band_units, pairs, scores = arrays
+        unit_path, unit_line, planes, band_units, pairs, scores = arrays
+        steps = np.ascontiguousarray(planes.transpose(0, 2, 1)).view("<u4").reshape(len(planes), -1)
+        band_keys = np.cumsum(steps, axis=1, dtype=np.uint32)
         return cls(header["threshold"], header["digests"], header["paths"], header["hashes"], header["width"],
                    unit_path, unit_line,
                    band_keys, band_units, pairs, scores, {int(i): row for i, row in header["rows"].items()})

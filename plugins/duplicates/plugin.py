@@ -1,7 +1,7 @@
 """`duplicates`: sections and callouts of AI text that repeat across the vault, exactly or lightly edited.
 
-Each note's analysis keeps, per unit of at least `min_words` words, its shingles and MinHash
-signature in the pass's summary (cached with the note, so an unchanged note is never re-read);
+Each note's analysis keeps, per unit of at least `min_words` words, its shingles and the LSH band
+keys of its MinHash signature in the pass's summary (cached with the note, so an unchanged note is never re-read);
 the vault step pairs units through LSH banding and an exact containment check, and links every
 member of a pair to the other copies. The person's own sections are units too (an answer pasted
 into a clean draft is still a copy), but a pair needs AI text on at least one side.
@@ -9,13 +9,11 @@ into a clean draft is still a copy), but a pair needs AI text on at least one si
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from typing import Any, Callable, Hashable, Mapping, NamedTuple, Sequence
 
 from vaultkit import Context, Display, Finding, Note, PassResult, line_ref, task
 
-from vaultkit_plugins.text.arrays import distinct
 from vaultkit_plugins.text.headings import heading_paths, link_name, note_link
 from vaultkit_plugins.text.quoting import plain, quote
 
@@ -24,6 +22,8 @@ from vaultkit_plugins.text.units import units
 from . import _minhash as mh
 from ._index import Index, Unit
 from ._snapshot import Snapshot
+from ._units import Key, pack, units as _units
+from ._units import key as _key
 
 OPTIONS = {"threshold": 0.7, "min_words": 40, "max_links": 10}
 
@@ -31,7 +31,7 @@ OPTIONS = {"threshold": 0.7, "min_words": 40, "max_links": 10}
 class DuplicatesPass:
     """Finds sections and callouts repeated across the vault; links each copy to the others."""
 
-    version = "3"
+    version = "4"
     featured_properties = ("of",)  # what the Properties panel shows by default
     options = OPTIONS
     every_note = True  # a person's own note can hold a pasted copy of an answer
@@ -45,7 +45,7 @@ class DuplicatesPass:
         self._answer = True
 
     def analyze(self, note: Note, ctx: Context) -> PassResult:
-        """Shingles and signatures of the note's units, kept for the vault step; no findings of its own."""
+        """Shingles and band keys of the note's units, kept for the vault step; no findings of its own."""
         min_words = int(ctx.options.get("min_words", OPTIONS["min_words"]))
         kept: list[tuple[Any, list[str]]] = []
         for unit in units(note, everything=True):
@@ -55,14 +55,11 @@ class DuplicatesPass:
         if not kept:
             return PassResult(summary={"units": [], "dismissed": sorted(ctx.dismissed)} if ctx.dismissed else None)
         shingles = mh.shingles_many([words for _, words in kept])
-        sig, owner = mh.signatures(shingles)
         rows: list[Any] = []
         paths = heading_paths(note) if any(unit.kind == "section" for unit, _ in kept) else {}
-        for (unit, words), sh, index in zip(kept, shingles, range(len(kept))):
-            mine = sig[owner == index]
+        for (unit, words), sh in zip(kept, shingles):
             rows.append([unit.kind, unit.line, unit.end_line, unit.heading, unit.target.id if unit.target else None,
-                         unit.anchor, _hash(words), _b64(mine), _b64(distinct(sh)),
-                         paths.get(unit.line, "") if unit.kind == "section" else ""])
+                         unit.anchor, _hash(words), pack(sh), paths.get(unit.line, "") if unit.kind == "section" else ""])
         # (what the person ticked off: the vault step leaves it out of the note's headline and property)
         return PassResult(summary={"units": rows, **({"dismissed": sorted(ctx.dismissed)} if ctx.dismissed else {})})
 
@@ -92,7 +89,7 @@ class DuplicatesPass:
         if (index is None or index.threshold != threshold or max_links != self._max_links or how.answer != self._answer
                 or len(changed) > max(16, len(summaries) // 10)):
             index = Index(threshold)
-            index.build([u for path, s in summaries.items() for u in _decode(path, _rows(s))])
+            index.build(_units(((path, _rows(s)) for path, s in summaries.items()), _saved(summaries, store)))
             self._rows = {_key(path, row): (path, row) for path, s in summaries.items() for row in _rows(s)}
             self._out = _results(index, self._rows, max_links, list(index.links), how)
             digests = getattr(summaries, "digests", None)
@@ -103,7 +100,7 @@ class DuplicatesPass:
             # big vault must not cost a pass over every unit).
             old = [key for p in changed for key in _keys(p, _rows(seen.get(p)))]
             touched = _component(index, old)
-            index.update(old, [u for p in changed for u in _decode(p, _rows(summaries.get(p)))])
+            index.update(old, _units((p, _rows(summaries.get(p))) for p in changed))
             for key in old:
                 self._rows.pop(key, None)
             for p in changed:
@@ -142,15 +139,17 @@ class DuplicatesPass:
         gone = {i for i in np.nonzero(mine)[0].tolist() if snap.paths[int(snap.unit_path[i])] in changed}
         rows: dict[Key, tuple[str, list[Any]]] = {
             snap.key(i): (snap.paths[int(snap.unit_path[i])], row) for i, row in snap.rows.items() if i not in gone}
-        added = [u for p in sorted(changed) for u in _decode(p, _rows(summaries.get(p)))]
+        added = _units((p, _rows(summaries.get(p))) for p in sorted(changed))
         near: list[Unit] = []
         number: dict[Key, int] = {}
         if added:
-            found = snap.lookup(mh.band_keys(np.concatenate([u.rows for u in added]))) - gone
+            found = snap.lookup(np.concatenate([u.rows for u in added])) - gone
             number = {snap.key(i): i for i in found}
             paths = sorted({k[1] for k in number})
             summaries.read(paths)
-            near = [u for p in paths for u in _decode(p, _rows(summaries.get(p))) if u.key in number]
+            # (their band keys made again from their shingles: a few units, where taking them out of
+            # the saved index would sort all of its keys)
+            near = _units((p, [r for r in _rows(summaries.get(p)) if _key(p, r) in number]) for p in paths)
         for p in {*changed, *summaries.wanted, *(u.group for u in near)}:
             rows.update((_key(p, row), (p, row)) for row in _rows(summaries.get(p)))
         index = Index(threshold)
@@ -192,33 +191,33 @@ def _hash(words: list[str]) -> str:
     return hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=6).hexdigest()
 
 
-def _b64(array: Any) -> str:
-    return base64.b64encode(array.astype("<u4").tobytes()).decode("ascii")
+def _saved(summaries: Any, store: Any) -> Callable[[str], dict[Key, Any]] | None:
+    """Band keys of the notes unchanged since the last full build, from the index it saved."""
+    digests = getattr(summaries, "digests", None)
+    if store is None or digests is None:
+        return None
+    data = store.load("index")
+    snap = Snapshot.from_bytes(data) if data else None
+    return _unchanged_keys(snap, digests) if snap is not None else None
 
 
-def _array(text: str) -> Any:
-    np = mh._numpy()
-    return np.frombuffer(base64.b64decode(text), dtype="<u4").astype(np.uint32)
+def _unchanged_keys(snap: Snapshot, digests: Mapping[str, str]) -> Callable[[str], dict[Key, Any]]:
+    """A note's units' band keys as `snap` holds them, where the note is as it was then (else none)."""
+    rows: dict[str, dict[Key, Any]] | None = None
 
-
-Key = tuple[str, str, int]  # (text hash, note path, line)
-
-
-def _key(path: str, row: list[Any]) -> Key:
-    """A unit's key: its text's hash first, so a cluster is named by a copy's text, not by where it is."""
-    return (row[6], path, row[1])
+    def known(path: str) -> dict[Key, Any]:
+        nonlocal rows
+        made_from = digests.get(path)
+        if not made_from or snap.digests.get(path) != made_from:
+            return {}
+        if rows is None:
+            rows = snap.band_rows()
+        return rows.get(path, {})
+    return known
 
 
 def _keys(path: str, rows: list[Any]) -> list[Key]:
     return [_key(path, row) for row in rows]
-
-
-def _decode(path: str, rows: list[Any]) -> list[Unit]:
-    out = []
-    for row in rows:
-        sig = _array(row[7]).reshape(-1, mh.PERMS)
-        out.append(Unit(_key(path, row), path, (row[1], row[2]), _array(row[8]), sig))
-    return out
 
 
 def _component(index: Index, keys: list[Key]) -> set[Any]:
@@ -316,10 +315,10 @@ def _copy(kind: str, heading: str, path: str, other: list[Any], here: str, label
     """One copy in a row of an answer's callout: the copy, linked where the link opens exactly it
     (shown by its heading), what of this answer it copies when that has another name, and how close."""
     own = "the whole answer" if kind == "callout" else (quote(heading) if heading else "the opening text")
-    if other[0] == "section" and len(other) > 9 and other[9]:
+    if other[0] == "section" and len(other) > 8 and other[8]:
         # (a link's alias ends at `]]` or `|`: a heading's name shown there goes as a link names it)
         shown = link_name(plain(other[3]))
-        copy = f"[[{note_link(path) if path != here else ''}#{other[9]}|{shown}]]"
+        copy = f"[[{note_link(path) if path != here else ''}#{other[8]}|{shown}]]"
         if shown == link_name(plain(heading)):
             return f"{copy} {label}"
         return f"{own} ({copy}) {label}"
@@ -341,8 +340,8 @@ def _link(path: str, row: list[Any], here: str) -> str:
     """`[[note#Heading]]`, or `[[note#Parent#Heading]]` for a repeated heading, each opening exactly
     that heading; a unit without one (or whose path is still ambiguous) gets its note and line (a
     line of the written file where the copy is in the note the callout is in)."""
-    if row[0] == "section" and len(row) > 9 and row[9]:
-        return f"[[{note_link(path)}#{row[9]}]]"
+    if row[0] == "section" and len(row) > 8 and row[8]:
+        return f"[[{note_link(path)}#{row[8]}]]"
     if path == here:
         return f"line {line_ref(row[1])} of this note"
     return f"[[{note_link(path)}]] (line {row[1]})"
