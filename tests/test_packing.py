@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -49,3 +50,18 @@ def test_the_difference_is_small_when_vaultkit_added_a_callout() -> None:
     person = b"".join(b"My own line number %d, with words enough to matter.\n" % i for i in range(200))
     written = person + b"\n> [!vaultkit]- vaultkit \xe2\x80\x94 nothing flagged\n> - 3 claims cite a source.\n"
     assert len(delta(person, written)) < 80 < len(person) // 100
+
+
+def test_small_values_are_packed_against_the_dictionary_and_older_values_still_read() -> None:
+    import zlib
+
+    from vaultkit.packing import WORDS
+
+    empty = '{"cacheable": true, "displays": [], "findings": [], "properties": {}, "summary": null}'
+    packed = pack(empty)
+    assert isinstance(packed, bytes) and len(packed) < 20 and unpack(packed) == empty
+    assert int.from_bytes(packed[2:6], "big") == zlib.adler32(WORDS)  # the stream names its dictionary
+    assert unpack(zlib.compress(b"written before the dictionary " * 30)) == "written before the dictionary " * 30
+    other = zlib.compressobj(1, zdict=b"a dictionary this version never had")
+    with pytest.raises(zlib.error):  # never read as something else
+        unpack(other.compress(empty.encode()) + other.flush())
