@@ -266,3 +266,29 @@ def test_a_redirect_hop_to_a_rebinding_name_is_vetted_at_connect_time(make_clien
             client.request("GET", srv.url("/hop"))
         assert caught.value.kind == "blocked"
         assert srv.requests == [("GET", "/hop")]  # the hop's target was never reached
+
+
+def test_behind_a_proxy_a_no_proxy_name_that_rebinds_gets_no_connection(make_client: Callable[..., Any],
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proxy resolves the names it is sent; a name in NO_PROXY is connected to directly, and so
+    through the pinned backend like any other."""
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # (never reached: the name bypasses it)
+    monkeypatch.setenv("NO_PROXY", "rebind.vaultkit-test.net")
+    with LinkServer() as srv:
+        resolve = _scripted({"rebind.vaultkit-test.net": [["93.184.216.34"], ["127.0.0.1"]]})
+        client = make_client(allow_private=False, resolver=resolve)
+        with pytest.raises(NetError) as caught:
+            client.request("GET", f"http://rebind.vaultkit-test.net:{srv.port}/ok")
+        assert caught.value.kind == "blocked" and "loopback address 127.0.0.1" in caught.value.detail
+        assert srv.requests == []
+
+
+def test_behind_a_proxy_other_names_still_go_to_the_proxy(make_client: Callable[..., Any],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    with LinkServer() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.setenv("NO_PROXY", "rebind.vaultkit-test.net")
+        resolve = _scripted({"far.vaultkit-test.net": [["93.184.216.34"]]})
+        client = make_client(allow_private=False, resolver=resolve)
+        client.request("GET", "http://far.vaultkit-test.net/ok")
+        assert [path for _, path in proxy.requests] == ["http://far.vaultkit-test.net/ok"]  # the proxy was asked

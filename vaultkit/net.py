@@ -108,10 +108,14 @@ class HttpClient:
             timeout=config.timeout,
             follow_redirects=False,  # we follow them ourselves so the guard sees every hop
             limits=httpx.Limits(max_connections=max_total, max_keepalive_connections=max_total),
-            # (behind an HTTP proxy the proxy resolves names and connects: httpx's own transport, which
-            # honours the *_PROXY variables, with the guard on every hop as before)
+            # (behind an HTTP proxy the proxy resolves names and connects: httpx's own proxy transports,
+            # from the *_PROXY variables, with the guard on every hop as before)
             transport=transport or (None if proxied() else self._pinned_transport(httpx, max_total)),
         )
+        if transport is None and proxied():
+            # Names in NO_PROXY are connected to directly, through the client's default transport:
+            # the pinned one, as without a proxy (httpx takes no transport beside its proxies).
+            self._client._transport = self._pinned_transport(httpx, max_total)
 
     def _pinned_transport(self, httpx: Any, max_total: int) -> Any:
         """httpx's transport with the pinned network backend in its connection pool."""
