@@ -196,3 +196,26 @@ def test_a_disk_that_fills_mid_run(tmp_path: Path, vk: VK, monkeypatch: pytest.M
     code, _, err = vk("undo", root)
     assert code == 0, err
     assert snapshot(root) == original, err
+
+
+def test_a_cache_given_up_by_another_thread_mid_call_answers_as_if_absent(tmp_path: Path) -> None:
+    """Passes use the cache from worker threads; one of them giving it up (a lock held too long)
+    between another's check and its use left that one an AttributeError on None, which failed its pass."""
+    from vaultkit.cache import Cache
+
+    cache = Cache(tmp_path / "c.sqlite")
+    cache.put_results([("k", {"x": 1})])
+    real = cache.db
+    assert real is not None
+
+    class GivenUpMeanwhile:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def execute(self, *args: object) -> object:
+            cache.give_up(sqlite3.OperationalError("database is locked"))  # another thread, just now
+            return cache.db.execute(*args)  # type: ignore[union-attr]  # what the method goes on to do
+
+    cache.db = GivenUpMeanwhile()  # type: ignore[assignment]
+    assert cache.get_result("k") is None and cache.db is None and cache.trouble == "database is locked"
+    assert cache.get_result("k") is None and cache.put_results([("j", {})]) is None  # and off for the rest of the run

@@ -29,6 +29,10 @@ def busy(default: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             except sqlite3.Error as exc:
                 self.give_up(exc)
                 return default
+            except AttributeError:
+                if self.db is None:  # (another thread gave the cache up between this one's check and its use)
+                    return default
+                raise
 
         return guarded
 
