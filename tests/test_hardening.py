@@ -207,6 +207,23 @@ def test_a_run_removes_the_temp_files_a_killed_run_left_and_nothing_else(tmp_pat
     assert vk("run", root, "--offline", "--dry-run")[0] == 0  # (a dry run writes nothing, removes nothing)
 
 
+def test_a_temp_file_synced_from_another_machine_waits_until_it_is_old(tmp_path: Path, vk: VK) -> None:
+    """A PID means something only on the machine that wrote the file: a sync client may bring in
+    another machine's temp file while that machine's vaultkit is still writing it."""
+    from vaultkit.write import HOST
+
+    root = tmp_path / "v"
+    write_note(root, "a.md", "> [!ai]+ AI\n> An answer.\n")
+    elsewhere = "0" * 8 if HOST != "0" * 8 else "1" * 8
+    pid = _dead_pid()
+    ours = _debris(root, f".a.md.{pid}-{HOST}.q1w2e3r4.vaultkit-tmp", 1)  # this machine's, its writer gone
+    theirs = _debris(root, f".a.md.{pid}-{elsewhere}.q1w2e3r4.vaultkit-tmp", 1)  # maybe at work over there
+    old = _debris(root, f".a.md.{pid}-{elsewhere}.z9x8c7v6.vaultkit-tmp", 3600)
+    code, _, err = vk("run", root, "--offline")
+    assert code == 0, err
+    assert not ours.exists() and not old.exists() and theirs.exists() and "removed 2 temp files" in err
+
+
 def test_no_temp_file_is_removed_while_a_daemon_holds_the_vault(tmp_path: Path, vk: VK) -> None:
     from vaultkit.cache import cache_path
     from vaultkit.lock import VaultLock

@@ -7,12 +7,18 @@ import re
 import stat
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 from vaultkit.errors import WriteError
 from vaultkit.vault import TEMP_SUFFIX
 
 STALE_AFTER = 600.0  # seconds: a temp file lives milliseconds; one this old was left by a killed run
+# This machine, as temp files name it: a PID means something only where it was written (a sync client
+# may bring in another machine's temp file while that machine's vaultkit is still writing it).
+# (os.uname, not socket.gethostname: the same name on POSIX, and importing socket costs a hook 4 ms)
+_NAME = os.uname().nodename if hasattr(os, "uname") else os.environ.get("COMPUTERNAME", "")
+HOST = f"{zlib.crc32(_NAME.encode('utf-8', 'replace')):08x}"
 
 
 class NoteChanged(WriteError):
@@ -42,7 +48,7 @@ def replace_note(path: Path, expected: bytes, new: bytes) -> bool:
         raise WriteError(f"it has {st.st_nlink} hard links, which replacing it would break; nothing was written")
     folder = path.parent
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-{HOST}.", suffix=TEMP_SUFFIX, dir=folder)
     except OSError as exc:
         raise WriteError(f"cannot write in {folder} — {exc.strerror or exc}") from exc
     try:
@@ -76,8 +82,9 @@ def replace_note(path: Path, expected: bytes, new: bytes) -> bool:
 
 
 
-# `.NOTE.PID.xxxxxxxx.vaultkit-tmp` (the writer's process id; older versions wrote no PID)
-_TEMP_NAME = re.compile(r"^\..+?\.(?:(\d+)\.)?[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
+# `.NOTE.PID-HOST.xxxxxxxx.vaultkit-tmp` (the writer's process id and machine; older versions wrote
+# the PID alone, or neither)
+_TEMP_NAME = re.compile(r"^\..+?\.(?:(\d+)(?:-([0-9a-f]{8}))?\.)?[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
 
 
 def _alive(pid: int) -> bool:
@@ -95,8 +102,8 @@ def _alive(pid: int) -> bool:
 
 
 def remove_stale(paths: list[Path], now: float | None = None) -> list[Path]:
-    """Delete the temp files a killed run left: those whose writer's process is gone, and any older
-    than STALE_AFTER (a synced one from another machine, whose PID means nothing here). The caller
+    """Delete the temp files a killed run left: this machine's whose writer's process is gone, and any
+    older than STALE_AFTER (another machine's, synced here, whose PID means nothing here). The caller
     holds the vault's lock, so no daemon is writing. Returns what was removed."""
     now = time.time() if now is None else now
     removed = []
@@ -106,7 +113,8 @@ def remove_stale(paths: list[Path], now: float | None = None) -> list[Path]:
             st = os.lstat(path)
             if not m or not stat.S_ISREG(st.st_mode):
                 continue
-            gone = m.group(1) is not None and not _alive(int(m.group(1)))
+            here = m.group(2) in (None, HOST)  # (a name with no machine in it: from an older version, here)
+            gone = m.group(1) is not None and here and not _alive(int(m.group(1)))
             if not gone and now - st.st_mtime < STALE_AFTER:
                 continue
             os.unlink(path)
