@@ -72,7 +72,7 @@ def test_a_link_never_seen_alive_is_dead_at_once(tmp_path: Path, vk: VK) -> None
 def _expire(cache: Path, urls: list[str], due: dict[str, float]) -> None:
     """Age the cache as days going by would: the links' answers expired, the notes' checks due."""
     with sqlite3.connect(cache) as db:
-        db.executemany("UPDATE lookups SET expires = 0 WHERE key = ?", [(f"link:{u}",) for u in urls])
+        db.executemany("UPDATE lookups_v2 SET expires = 0 WHERE key = ?", [(f"link:{u}",) for u in urls])
         db.executemany("UPDATE checks SET due = ? WHERE path = ?", [(t, p) for p, t in due.items()])
 
 

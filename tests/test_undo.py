@@ -202,3 +202,38 @@ def test_a_journal_batch_survives_another_process_committing_while_it_is_made(tm
     assert refused and "locked" in refused[0]
     other.close()
     cache.close()
+
+
+def test_an_older_vaultkit_finds_no_journal_it_would_misread(vk: VK, tmp_path: Path) -> None:
+    """The journal keeps deltas and the lookups dictionary-packed values, which a vaultkit from
+    before them would take for a note's bytes (its undo would write a delta into the note): they
+    live in tables of their own name, and rows an older version kept are moved there and read."""
+    import sqlite3
+
+    from vaultkit.cache import Cache, cache_path
+
+    root = tmp_path / "v"
+    write_note(root, "a.md", ANSWER)
+    _run(vk, root)
+    path = cache_path(root)
+    db = sqlite3.connect(path)
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"journal_v2", "lookups_v2"} <= names and not {"journal", "lookups"} & names
+    # An older vaultkit opens the cache (its tables made anew) and runs: raw bytes in its journal.
+    db.executescript("CREATE TABLE journal (run INTEGER, path TEXT, before BLOB, after TEXT, PRIMARY KEY (run, path));"
+                     "CREATE TABLE lookups (key TEXT PRIMARY KEY, value TEXT, expires REAL);")
+    written = (root / "a.md").read_bytes()
+    from vaultkit.text import digest
+
+    db.execute("INSERT INTO runs (id, started, command) VALUES (99, 1.0, 'vaultkit run')")
+    db.execute("INSERT INTO journal VALUES (99, 'a.md', ?, ?)", (b"what the older run found\n", digest(written)))
+    db.execute("INSERT INTO lookups VALUES ('link:https://example.org/', '{\"status\": 200}', 1e12)")
+    db.commit()
+    db.close()
+    cache = Cache(path)
+    assert cache.lookup("link:https://example.org/") == {"status": 200}
+    assert [(p, b) for p, b, _ in cache.journal_of(99)] == [("a.md", b"what the older run found\n")]
+    cache.close()
+    code, _, err = vk("undo", root)
+    assert code == 0, err
+    assert (root / "a.md").read_bytes() == b"what the older run found\n"

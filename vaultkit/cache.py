@@ -15,7 +15,10 @@ from vaultkit.cache_journal import JournalTables, busy
 from vaultkit.packing import pack, pack_state, unpack, unpack_state
 from vaultkit.text import digest
 
-SCHEMA = 5  # 5: values packed (`packing`), results without the summaries the summaries table holds
+SCHEMA = 6  # 5: values packed (`packing`), results without the summaries the summaries table holds;
+# 6: packed against a dictionary. The journal and lookups are kept across schemas, in tables of
+# their own name (`_v2`): a vaultkit from before packing finds its own tables empty rather than
+# read deltas as a note's bytes (its undo would have written them into the note).
 # A file modified this recently may change again within the same mtime tick
 # (the "racy git" problem), so its stat alone is not trusted next time.
 RACY_SECONDS = 0.1
@@ -58,10 +61,10 @@ class Cache(JournalTables):
                 CREATE TABLE IF NOT EXISTS notes (path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER,
                     digest TEXT, fingerprint TEXT, report TEXT);
                 CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT);
-                CREATE TABLE IF NOT EXISTS lookups (key TEXT PRIMARY KEY, value TEXT, expires REAL);
+                CREATE TABLE IF NOT EXISTS lookups_v2 (key TEXT PRIMARY KEY, value TEXT, expires REAL);
                 CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started REAL, command TEXT,
                     complete INTEGER DEFAULT 1);
-                CREATE TABLE IF NOT EXISTS journal (run INTEGER, path TEXT, before BLOB, after TEXT,
+                CREATE TABLE IF NOT EXISTS journal_v2 (run INTEGER, path TEXT, before BLOB, after TEXT,
                     PRIMARY KEY (run, path));
                 CREATE TABLE IF NOT EXISTS summaries (pass TEXT, path TEXT, fingerprint TEXT, digest TEXT,
                     value TEXT, PRIMARY KEY (pass, path));
@@ -77,6 +80,10 @@ class Cache(JournalTables):
                 self.db.executescript("DELETE FROM notes; DELETE FROM results; DELETE FROM summaries; "
                                       "DELETE FROM states;")
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+            for old in ("journal", "lookups"):  # rows an older vaultkit kept: readable here, moved out of its reach
+                if self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (old,)).fetchone():
+                    self.db.executescript(f"BEGIN IMMEDIATE; INSERT OR IGNORE INTO {old}_v2 SELECT * FROM {old}; "
+                                          f"DROP TABLE {old}; COMMIT;")
         except (sqlite3.Error, OSError):
             self.db = None  # a broken or unwritable cache only costs speed
 
@@ -245,7 +252,7 @@ class Cache(JournalTables):
         if self.db is None or (self.fresh and key.startswith(self.fresh)):
             return None
         with self.lock:
-            row = self.db.execute("SELECT value, expires FROM lookups WHERE key=?", (key,)).fetchone()
+            row = self.db.execute("SELECT value, expires FROM lookups_v2 WHERE key=?", (key,)).fetchone()
         if row is None or row[1] < time.time():
             return None
         return json.loads(unpack(row[0]))
@@ -256,7 +263,7 @@ class Cache(JournalTables):
         if self.db is None or ttl <= 0:
             return
         with self.lock, self.db:
-            self.db.execute("INSERT OR REPLACE INTO lookups VALUES (?,?,?)",
+            self.db.execute("INSERT OR REPLACE INTO lookups_v2 VALUES (?,?,?)",
                             (key, pack(json.dumps(value, sort_keys=True, default=str)), time.time() + ttl))
 
     def vacuum(self, share: float = 0.3, least: int = 4 << 20) -> bool:
@@ -290,7 +297,7 @@ class Cache(JournalTables):
             out = []
             for t in tables:
                 rows = self.db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]
-                out.append((t, rows, int(sizes.get(t, 0))))
+                out.append((t.removesuffix("_v2"), rows, int(sizes.get(t, 0))))  # (its format's version: not news)
         return sorted(out, key=lambda r: -r[2])
 
     def give_up(self, exc: BaseException) -> None:

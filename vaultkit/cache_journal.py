@@ -41,7 +41,7 @@ def busy(default: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 class JournalTables:
-    """`Cache`'s journal methods (the `runs` and `journal` tables)."""
+    """`Cache`'s journal methods (the `runs` and `journal_v2` tables)."""
 
     db: sqlite3.Connection | None
     lock: threading.RLock
@@ -79,14 +79,14 @@ class JournalTables:
                     # A note written twice in one run keeps its first `before`: the second write's `before`
                     # is the first write's `after`, which that delta was made from (this batch's or stored).
                     first = kept[path][2:] if path in kept else self.db.execute(
-                        "SELECT before, after FROM journal WHERE run=? AND path=?", (run, path)).fetchone()
+                        "SELECT before, after FROM journal_v2 WHERE run=? AND path=?", (run, path)).fetchone()
                     if first is not None:
                         if digest(before) != first[1]:
                             continue  # (changed in between by someone else: undo will leave it alone anyway)
                         before = patch(before, bytes(first[0]))
                     # `before` as edits of what vaultkit wrote: undo restores only a note that still holds it.
                     kept[path] = (run, path, delta(before, after), digest(after))
-                self.db.executemany("INSERT OR REPLACE INTO journal VALUES (?,?,?,?)", list(kept.values()))
+                self.db.executemany("INSERT OR REPLACE INTO journal_v2 VALUES (?,?,?,?)", list(kept.values()))
                 if not complete:
                     self.db.execute("UPDATE runs SET complete=0 WHERE id=?", (run,))
         except sqlite3.Error:
@@ -99,10 +99,10 @@ class JournalTables:
         if self.db is None:
             return
         with self.lock, self.db:
-            if self.db.execute("SELECT 1 FROM journal WHERE run=? LIMIT 1", (run,)).fetchone() is None:
+            if self.db.execute("SELECT 1 FROM journal_v2 WHERE run=? LIMIT 1", (run,)).fetchone() is None:
                 self.db.execute("DELETE FROM runs WHERE id=?", (run,))
             sizes = self.db.execute(
-                "SELECT r.id, COALESCE(SUM(LENGTH(j.before)), 0) FROM runs r LEFT JOIN journal j ON j.run = r.id "
+                "SELECT r.id, COALESCE(SUM(LENGTH(j.before)), 0) FROM runs r LEFT JOIN journal_v2 j ON j.run = r.id "
                 "GROUP BY r.id ORDER BY r.id DESC").fetchall()
             total = 0
             for i, (rid, size) in enumerate(sizes):
@@ -119,7 +119,7 @@ class JournalTables:
         with self.lock:
             return [(r[0], r[1], r[2], bool(r[3]), r[4], r[5]) for r in self.db.execute(
                 "SELECT r.id, r.started, r.command, r.complete, COUNT(j.path), COALESCE(SUM(LENGTH(j.before)), 0) "
-                "FROM runs r LEFT JOIN journal j ON j.run = r.id GROUP BY r.id ORDER BY r.id DESC")]
+                "FROM runs r LEFT JOIN journal_v2 j ON j.run = r.id GROUP BY r.id ORDER BY r.id DESC")]
 
     @busy([])
     def journal_of(self, run: int) -> list[tuple[str, bytes, str]]:
@@ -129,7 +129,7 @@ class JournalTables:
             return []
         with self.lock:
             return [(r[0], bytes(r[1]), r[2]) for r in
-                    self.db.execute("SELECT path, before, after FROM journal WHERE run=? ORDER BY path", (run,))]
+                    self.db.execute("SELECT path, before, after FROM journal_v2 WHERE run=? ORDER BY path", (run,))]
 
     @busy(None)
     def forget_run(self, run: int) -> None:
@@ -137,6 +137,6 @@ class JournalTables:
         if self.db is None:
             return
         with self.lock, self.db:
-            self.db.execute("DELETE FROM journal WHERE run=?", (run,))
+            self.db.execute("DELETE FROM journal_v2 WHERE run=?", (run,))
             self.db.execute("DELETE FROM runs WHERE id=?", (run,))
 
