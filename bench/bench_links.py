@@ -1,11 +1,12 @@
 """Benchmark: link checking of N distinct URLs against a loopback server with fixed latency, then a cached re-run.
 
-Usage: python bench/bench_links.py [--urls 1000] [--latency 0.05] [--runs 3] [--hosts 1 8]
+Usage: python bench/bench_links.py [--urls 1000] [--latency 0.05] [--runs 3] [--hosts 1 8] [--max-per-host N]
 
 For each host count H, the URLs are spread round-robin over loopback addresses 127.0.0.1 ..
 127.0.0.H (all one server process, one port). The client runs with the default `[net]` limits
-(max_per_host = 2) and HttpClient's default overall limit (16), so the ceiling is
-min(H * max_per_host, max_total) / latency URLs per second. The cached re-run reads every URL from
+(`max_per_host`, 2 unless given, and `max_total`), so the ceiling is
+min(H * max_per_host, max_total) / latency URLs per second. (Issue 20's case: `--hosts 20
+--max-per-host 4`.) The cached re-run reads every URL from
 the foundation's SQLite cache the way the citations pass will (TTL from `cacheable()`), and
 checks only what is missing or expired; the server counts the requests it gets.
 Each figure is the median of `--runs` runs, each with a fresh server, client and cache.
@@ -52,10 +53,11 @@ def cached_check(urls: list[str], client: HttpClient, cache: Cache, now: float) 
     return results
 
 
-def one_run(hosts: int, n: int, latency: float, tmp: Path) -> dict[str, float]:
+def one_run(hosts: int, n: int, latency: float, tmp: Path, per_host: int) -> dict[str, float]:
     """One cold check and one cached re-run, each against a fresh server."""
     addresses = tuple(f"127.0.0.{i}" for i in range(1, hosts + 1))
-    config = NetConfig(allow_private=True)  # loopback only: the benchmark never leaves this machine
+    # (loopback only: the benchmark never leaves this machine)
+    config = NetConfig(allow_private=True, max_per_host=per_host)
     cache = Cache(tmp / f"cache-{hosts}-{time.monotonic_ns()}.sqlite")
     try:
         with LinkServer(addresses, delay=latency) as srv, HttpClient(config) as client:
@@ -87,14 +89,15 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--hosts", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--max-per-host", type=int, default=NetConfig().max_per_host)
     args = parser.parse_args()
-    defaults = NetConfig()
-    max_total = inspect.signature(HttpClient).parameters["max_total"].default
-    print(f"{args.urls} URLs, {args.latency * 1000:.0f} ms per response, max_per_host={defaults.max_per_host}, max_total={max_total}")
+    per_host = args.max_per_host
+    max_total = getattr(NetConfig(), "max_total", None) or inspect.signature(HttpClient).parameters["max_total"].default
+    print(f"{args.urls} URLs, {args.latency * 1000:.0f} ms per response, max_per_host={per_host}, max_total={max_total}")
     with tempfile.TemporaryDirectory() as tmp:
         for hosts in args.hosts:
-            limit = min(hosts * defaults.max_per_host, max_total) / args.latency
-            runs = [one_run(hosts, args.urls, args.latency, Path(tmp)) for _ in range(args.runs)]
+            limit = min(hosts * per_host, max_total) / args.latency
+            runs = [one_run(hosts, args.urls, args.latency, Path(tmp), per_host) for _ in range(args.runs)]
             med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             def each(key: str, fmt: str = "{:.0f}", scale: float = 1.0) -> str:
                 return ", ".join(fmt.format(r[key] * scale) for r in runs)
