@@ -3,7 +3,9 @@
 Usage: python bench/bench_links.py [--urls 1000] [--latency 0.05] [--runs 3] [--hosts 1 8] [--max-per-host N]
 
 For each host count H, the URLs are spread round-robin over loopback addresses 127.0.0.1 ..
-127.0.0.H (all one server process, one port). The client runs with the default `[net]` limits
+127.0.0.H (one server, one port), served from a process of its own so that its request handling
+does not take the client's interpreter lock (in the same process it held the client to a third of
+the limit). The client runs with the default `[net]` limits
 (`max_per_host`, 2 unless given, and `max_total`), so the ceiling is
 min(H * max_per_host, max_total) / latency URLs per second. (Issue 20's case: `--hosts 20
 --max-per-host 4`.) The cached re-run reads every URL from
@@ -16,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,8 +29,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-
-from linkserver import LinkServer  # noqa: E402
 
 from vaultkit.cache import Cache  # noqa: E402
 from vaultkit.config import NetConfig  # noqa: E402
@@ -53,33 +55,68 @@ def cached_check(urls: list[str], client: HttpClient, cache: Cache, now: float) 
     return results
 
 
+SERVE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from linkserver import LinkServer
+with LinkServer(tuple(sys.argv[2].split(",")), delay=float(sys.argv[3])) as srv:
+    print(srv.port, flush=True)
+    for line in sys.stdin:
+        print(json.dumps({"requests": len(srv.requests), "peak": max(srv.peak.values(), default=0),
+                          "peak_conn": max(srv.peak_connections.values(), default=0)}), flush=True)
+"""
+
+
+class ServerProcess:
+    """A LinkServer in a child process: its port, and its counters on request."""
+
+    def __init__(self, addresses: tuple[str, ...], latency: float) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-c", SERVE, str(ROOT / "tests"), ",".join(addresses), str(latency)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        self.port = int(self.proc.stdout.readline())
+
+    def url(self, path: str, host: str) -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def counters(self) -> dict[str, int]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
 def one_run(hosts: int, n: int, latency: float, tmp: Path, per_host: int) -> dict[str, float]:
     """One cold check and one cached re-run, each against a fresh server."""
     addresses = tuple(f"127.0.0.{i}" for i in range(1, hosts + 1))
     # (loopback only: the benchmark never leaves this machine)
     config = NetConfig(allow_private=True, max_per_host=per_host)
     cache = Cache(tmp / f"cache-{hosts}-{time.monotonic_ns()}.sqlite")
+    srv = ServerProcess(addresses, latency)
     try:
-        with LinkServer(addresses, delay=latency) as srv, HttpClient(config) as client:
+        with HttpClient(config) as client:
             urls = [srv.url(f"/page/{i}", host=addresses[i % hosts]) for i in range(n)]
             t0 = time.perf_counter()
             results = cached_check(urls, client, cache, time.time())
             cold = time.perf_counter() - t0
             assert all(r.status == "ok" for r in results.values()), "some links failed"
-            cold_requests = len(srv.requests)
-            peak_host = max(srv.peak.values())
-            peak_conn = max(srv.peak_connections.values())
-            before = len(srv.requests)
+            seen = srv.counters()
             t0 = time.perf_counter()
             again = cached_check(urls, client, cache, time.time())
             warm = time.perf_counter() - t0
             assert again == results
-            warm_requests = len(srv.requests) - before
+            warm_requests = srv.counters()["requests"] - seen["requests"]
     finally:
+        srv.close()
         cache.close()
     return {
-        "cold": cold, "rate": n / cold, "requests": cold_requests, "peak_host": peak_host,
-        "peak_conn": peak_conn, "warm": warm, "warm_requests": warm_requests,
+        "cold": cold, "rate": n / cold, "requests": seen["requests"], "peak_host": seen["peak"],
+        "peak_conn": seen["peak_conn"], "warm": warm, "warm_requests": warm_requests,
     }
 
 

@@ -165,3 +165,17 @@ def test_results_are_json_and_transient_failures_are_never_cacheable(server: Lin
     assert cacheable(LinkResult("u", "unreachable", 429, "u", "429 Too Many Requests after 3 tries")) is None
     assert cacheable(LinkResult("u", "unreachable", 999, "u", "999")) == 7 * 86400
     assert cacheable(LinkResult("u", "blocked", None, "u", "not fetched")) is None
+
+
+@pytest.mark.parametrize("max_total, peak", [(None, 3), (10, 1)])
+def test_links_over_many_hosts_fill_each_hosts_limit_under_the_total(make_client: Callable[..., Any],
+                                                                      max_total: int | None, peak: int) -> None:
+    """Twenty hosts at three each is 60 requests in flight under the default total (64); a total of
+    10 spreads ten over the twenty. Each host's requests share its own few connections."""
+    hosts = tuple(f"127.0.0.{i}" for i in range(1, 21))
+    with LinkServer(hosts, delay=0.1) as srv:
+        client = make_client(max_per_host=3, **({} if max_total is None else {"max_total": max_total}))
+        urls = [srv.url(f"/page/{i}", host=hosts[i % 20]) for i in range(120)]
+        results, down = check_links(urls, client)
+        assert not down and all(r.status == "ok" for r in results.values())
+        assert max(srv.peak.values()) == peak and max(srv.peak_connections.values()) <= 3

@@ -43,6 +43,7 @@ class NetConfig:
     allow_private: bool = False
     timeout: float = 10.0
     max_per_host: int = 2
+    max_total: int = 64  # requests in flight at once, over every host (each host still max_per_host)
     user_agent: str = "vaultkit (+https://github.com/vaultkit/vaultkit)"
     recheck_per_run: int = 200  # unchanged notes an online run takes up again to re-check their lookups
 

@@ -132,7 +132,10 @@ def check_links(
     unique = _interleave(list(dict.fromkeys(urls)))
     if not unique:
         return {}, False
-    workers = max(1, min(len(unique), client.max_total))
+    # As many at once as the limits allow: `max_per_host` on each host with links to check, under
+    # `max_total` (a thread each: the client's connections are pooled, one per request in flight).
+    hosts = len({_host(u) for u in unique})
+    workers = max(1, min(len(unique), client.max_total, hosts * max(1, client.config.max_per_host)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vaultkit-links") as pool:
         checked = list(pool.map(lambda u: _check(u, client, allow_private), unique))
     lookups = [lookup for _, lookup in checked if lookup != "none"]
