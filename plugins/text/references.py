@@ -79,6 +79,8 @@ def mask(line: str) -> str:
     def blank(m: re.Match[str]) -> str:
         return " " * (m.end() - m.start())
 
+    if "[" not in line and "`" not in line and "%" not in line and "$" not in line:
+        return line  # (what every pattern below needs: most lines of prose have none of it)
     line = _INLINE_CODE.sub(blank, line)
     line = _INLINE_COMMENT.sub(blank, line)
     line = _INLINE_MATH.sub(blank, line)
@@ -188,17 +190,20 @@ def _parse(note: Note, target: Target) -> Citations:
         if in_list:
             in_list = False
             scope += 1
-        for im in _INLINE_REF.finditer(masked):
-            refs.append(_reference("inline", ln, ln, im.group(1), None, -1))
-        prose = _INLINE_REF.sub(lambda x: " " * len(x.group()), masked)
-        prose = _URL.sub(lambda x: " " * len(x.group()), prose)
-        for mm in _MARKER.finditer(prose):
+        prose = masked
+        if "[" in masked:  # (inline references and markers are bracketed; URLs blanked need "://")
+            for im in _INLINE_REF.finditer(masked):
+                refs.append(_reference("inline", ln, ln, im.group(1), None, -1))
+            prose = _INLINE_REF.sub(lambda x: " " * len(x.group()), masked)
+        if "://" in prose:
+            prose = _URL.sub(lambda x: " " * len(x.group()), prose)
+        for mm in _MARKER.finditer(prose) if "[" in prose else ():
             if _INDEXING.search(prose[max(0, mm.start() - 3) : mm.start()]):
                 continue
             for number in _numbers(mm.group(1)):
                 if number > 0:
                     markers.append(Marker(number, ln, scope))
-        for mm in _MENTION.finditer(prose):
+        for mm in _MENTION.finditer(prose) if ")" in prose else ():
             year = mm.group(2) or mm.group(3)
             if mm.group(1) not in _NOT_NAMES:
                 mentions.append(Mention(mm.group(1), int(year), ln, mm.group(0)))
@@ -246,6 +251,8 @@ _MARKER_ONLY = re.compile(r"^\s*\[\d{1,3}\]\s*\[\d{1,3}\]")
 
 def find_urls(text: str) -> list[str]:
     """Bare, autolinked and markdown-link URLs, without trailing punctuation."""
+    if "://" not in text:
+        return []
     out = []
     for m in _URL.finditer(text):
         url = m.group().rstrip(_TRAILING)
@@ -282,6 +289,8 @@ def _reference(style: str, line: int, end_line: int, text: str, number: int | No
 
 def arxiv_ids(text: str) -> list[str]:
     """arXiv identifiers as written (validity is checked separately), without the version."""
+    if "rxiv" not in text and "RXIV" not in text.upper():
+        return []
     out = []
     for m in _ARXIV.finditer(text):
         raw = (m.group(1) or m.group(2) or "").rstrip(_TRAILING)
@@ -293,6 +302,8 @@ def arxiv_ids(text: str) -> list[str]:
 
 def dois(text: str) -> list[str]:
     """DOIs as written (validity is checked separately)."""
+    if "10." not in text and "doi" not in text.lower():
+        return []
     out = []
     for m in _DOI_CUE.finditer(text):
         raw = (m.group(1) or m.group(2) or "").rstrip(_TRAILING)
@@ -308,12 +319,16 @@ def dois(text: str) -> list[str]:
 
 def source_line(text: str) -> str | None:
     """The URL of a "based on the original article at URL" line, if this is one."""
+    if "://" not in text:
+        return None
     m = _SOURCE_LINE.search(text.strip())
     return m.group(1).rstrip(_TRAILING) if m else None
 
 
 def scheme_typos(text: str) -> list[str]:
     """URL-looking tokens with a broken scheme (`https//x.org`, `htps://x.org`, `http:/x.org`)."""
+    if "tp" not in text and "TP" not in text.upper():  # (every scheme the pattern knows has "tp")
+        return []
     out = []
     for m in _SCHEME_TYPO.finditer(text):
         scheme, sep = m.group(1).lower(), m.group(2)
