@@ -87,16 +87,33 @@ def unpack_state(data: bytes) -> bytes:
 
 
 def delta(before: bytes, after: bytes) -> bytes:
-    """`before` as edits of `after`, by lines: runs of `after` it keeps, and the lines it has instead."""
+    """`before` as edits of `after`, by lines: runs of `after` it keeps, and the lines it has instead.
+
+    Matched first on pairs of lines (each with the next), then line by line inside what differs:
+    difflib matched every blank line against every other (quadratic in them: 0.37 ms a note, 2.3 s
+    of a 6,300-note run); a blank line and the line after it are rarely repeated. The same edits
+    come out (the same bytes on obsidian-help), a third of the time."""
     from difflib import SequenceMatcher  # (only a writing run needs it: an editor hook's start stays lighter)
 
     a, b = after.splitlines(keepends=True), before.splitlines(keepends=True)
     ops: list[object] = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+
+    def emit(tag: str, i1: int, i2: int, j1: int, j2: int) -> None:
         if tag == "equal":
-            ops.append([i1, i2])
+            if ops and isinstance(ops[-1], list) and ops[-1][1] == i1:
+                ops[-1][1] = i2
+            else:
+                ops.append([i1, i2])
         elif j2 > j1:
             ops.append(b"".join(b[j1:j2]).decode("latin-1"))  # (latin-1: any bytes, one char each)
+
+    pairs_a, pairs_b = list(zip(a, a[1:] + [b""])), list(zip(b, b[1:] + [b""]))
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, pairs_a, pairs_b, autojunk=False).get_opcodes():
+        if tag == "equal" or i1 == i2 or j1 == j2:  # (equal pairs: equal lines)
+            emit(tag, i1, i2, j1, j2)
+            continue
+        for tag2, x1, x2, y1, y2 in SequenceMatcher(None, a[i1:i2], b[j1:j2], autojunk=False).get_opcodes():
+            emit(tag2, i1 + x1, i1 + x2, j1 + y1, j1 + y2)
     return DELTA + zlib.compress(json.dumps(ops, separators=(",", ":")).encode("utf-8"), 6)  # (small: level 6)
 
 

@@ -33,6 +33,7 @@ WINDOW = 60  # words; longer units are also indexed as windows of this size, hal
 _UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0eff\u1780-\u17ff"
 _WORD = re.compile(f"[{_UNSPACED}]+|[^\\W_]+")
 _IS_UNSPACED = re.compile(f"[{_UNSPACED}]")
+_PLAIN_WORD = re.compile(r"[^\W_]+")
 MARKUP = re.compile(MARKERS.pattern + r"|\[\^[^\]\s]+\]|https?://\S+")  # markers, footnotes, URLs
 
 
@@ -44,8 +45,12 @@ def words(text: str) -> list[str]:
     characters (single characters as words made three-character shingles that unrelated Thai
     sections share by the dozen).
     """
+    if "[" in text or "http" in text.lower():  # (what every markup pattern needs)
+        text = MARKUP.sub(" ", text)
+    if not _IS_UNSPACED.search(text):
+        return _PLAIN_WORD.findall(text.casefold())  # (most text: `_WORD` less its first branch, which never matches)
     out: list[str] = []
-    for token in _WORD.findall(MARKUP.sub(" ", text).casefold()):
+    for token in _WORD.findall(text.casefold()):
         if len(token) > 3 and _IS_UNSPACED.match(token):
             out += [token[i:i + 3] for i in range(len(token) - 2)]
         else:
