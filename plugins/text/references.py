@@ -190,13 +190,10 @@ def _parse(note: Note, target: Target) -> Citations:
         if in_list:
             in_list = False
             scope += 1
-        prose = masked
-        if "[" in masked:  # (inline references and markers are bracketed; URLs blanked need "://")
-            for im in _INLINE_REF.finditer(masked):
-                refs.append(_reference("inline", ln, ln, im.group(1), None, -1))
-            prose = _INLINE_REF.sub(lambda x: " " * len(x.group()), masked)
-        if "://" in prose:
-            prose = _URL.sub(lambda x: " " * len(x.group()), prose)
+        for im in _INLINE_REF.finditer(masked) if "[" in masked else ():  # (bracketed: URLs need "://")
+            refs.append(_reference("inline", ln, ln, im.group(1), None, -1))
+        prose = _INLINE_REF.sub(lambda x: " " * len(x.group()), masked) if "[" in masked else masked
+        prose = _URL.sub(lambda x: " " * len(x.group()), prose) if "://" in prose else prose
         for mm in _MARKER.finditer(prose) if "[" in prose else ():
             if _INDEXING.search(prose[max(0, mm.start() - 3) : mm.start()]):
                 continue
@@ -319,9 +316,7 @@ def dois(text: str) -> list[str]:
 
 def source_line(text: str) -> str | None:
     """The URL of a "based on the original article at URL" line, if this is one."""
-    if "://" not in text:
-        return None
-    m = _SOURCE_LINE.search(text.strip())
+    m = _SOURCE_LINE.search(text.strip()) if "://" in text else None
     return m.group(1).rstrip(_TRAILING) if m else None
 
 
