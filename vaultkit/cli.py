@@ -13,6 +13,7 @@ from typing import Any, Sequence
 import click
 
 from vaultkit.cli_cache import cache as cache_commands
+from vaultkit.cli_cache import vault_root
 from vaultkit.errors import ConfigError, VaultkitError
 from vaultkit.progress import Progress
 
@@ -23,10 +24,7 @@ FEW_NOTES = 64  # a run over at most this many notes keeps the garbage collector
 def _vault_path(vault: str | None, files: Sequence[str]) -> Path:
     """The vault root: the argument, or for --file the nearest folder with .obsidian/ or .vaultkit.toml."""
     if vault is not None:
-        root = Path(vault)
-        if not root.is_dir():
-            raise ConfigError(f"{vault}: not a folder — pass the vault's root folder")
-        return root
+        return vault_root(vault)
     if files:
         start = Path(files[0]).resolve().parent
         for folder in [start, *start.parents]:

@@ -17,7 +17,8 @@ def cache() -> None:
     """
 
 
-def _root(vault: str | None) -> Path:
+def vault_root(vault: str | None) -> Path:
+    """The vault folder named on the command line (the current folder when none is)."""
     root = Path(vault or ".")
     if not root.is_dir():
         raise ConfigError(f"{vault}: not a folder — pass the vault's root folder")
@@ -39,7 +40,7 @@ def info(vault: str | None) -> int:
     from vaultkit.cache import Cache, cache_path
     from vaultkit.vault import scan
 
-    root = _root(vault)
+    root = vault_root(vault)
     path = cache_path(root)
     if not path.exists():
         click.echo(f"no cache yet for {root.resolve()} (it would be {path})")
@@ -69,7 +70,7 @@ def clear(vault: str | None) -> int:
     from vaultkit.cache import cache_path
     from vaultkit.lock import VaultLock
 
-    root = _root(vault)
+    root = vault_root(vault)
     path = cache_path(root)
     with VaultLock(path.with_suffix(".lock"), root):  # (not under a running `vaultkit watch`)
         files = _files(path)

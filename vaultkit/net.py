@@ -104,6 +104,8 @@ class HttpClient:
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
         self._allowed: dict[tuple[str, bool], tuple[bool, str]] = {}
         self._total = threading.BoundedSemaphore(max_total)
+        behind_proxy = transport is None and proxied()
+        pinned = None if transport is not None else self._pinned_transport(httpx, max_total)
         self._client = httpx.Client(
             headers={"User-Agent": config.user_agent},
             timeout=config.timeout,
@@ -111,12 +113,12 @@ class HttpClient:
             limits=httpx.Limits(max_connections=max_total, max_keepalive_connections=max_total),
             # (behind an HTTP proxy the proxy resolves names and connects: httpx's own proxy transports,
             # from the *_PROXY variables, with the guard on every hop as before)
-            transport=transport or (None if proxied() else self._pinned_transport(httpx, max_total)),
+            transport=None if behind_proxy else transport or pinned,
         )
-        if transport is None and proxied():
+        if behind_proxy:
             # Names in NO_PROXY are connected to directly, through the client's default transport:
             # the pinned one, as without a proxy (httpx takes no transport beside its proxies).
-            self._client._transport = self._pinned_transport(httpx, max_total)
+            self._client._transport = pinned
 
     def _pinned_transport(self, httpx: Any, max_total: int) -> Any:
         """httpx transports with the pinned network backend in their connection pools, one per host."""

@@ -19,9 +19,9 @@ from vaultkit_plugins.text.arrays import distinct
 
 from . import _minhash as mh
 from ._index import Index
+from ._units import Key
 
 _MAGIC = b"vaultkit-duplicates-3\n"
-Key = tuple[str, str, int]  # (text hash, note path, line), as the pass keys its units
 
 
 @dataclass
